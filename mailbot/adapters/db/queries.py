@@ -1,0 +1,73 @@
+"""Read-only views of the ledger for the CLI and reports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from mailbot.adapters.db.schema import attachments, messages
+from mailbot.core.model import Disposition, Period
+from mailbot.core.status import SubmissionFact
+
+
+@dataclass(frozen=True)
+class LedgerFile:
+    filename: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    uid: int
+    message_id: str | None
+    received_at: datetime
+    from_addr: str | None
+    from_name: str | None
+    subject: str | None
+    disposition: str
+    reason: str
+    unit: str | None
+    period: str | None
+    late: bool
+    attempts: int
+    last_error: str | None
+    attachments: tuple[LedgerFile, ...]
+
+
+def ledger(engine: Engine, period: Period | None = None,
+           disposition: str | None = None) -> list[LedgerEntry]:
+    """Messages in arrival order, each with its stored files."""
+    q = select(messages).order_by(messages.c.received_at, messages.c.id)
+    if period is not None:
+        q = q.where(messages.c.period == str(period))
+    if disposition is not None:
+        q = q.where(messages.c.disposition == disposition)
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+        files: dict[int, list[LedgerFile]] = defaultdict(list)
+        ids = [r.id for r in rows]
+        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+            for a in conn.execute(select(attachments).where(
+                    attachments.c.message.in_(chunk)).order_by(
+                    attachments.c.message, attachments.c.position)):
+                files[a.message].append(LedgerFile(a.filename, a.size, a.sha256))
+    return [LedgerEntry(
+        id=r.id, uid=r.uid, message_id=r.message_id, received_at=r.received_at,
+        from_addr=r.from_addr, from_name=r.from_name, subject=r.subject,
+        disposition=r.disposition, reason=r.reason, unit=r.unit, period=r.period,
+        late=bool(r.late), attempts=r.attempts, last_error=r.last_error,
+        attachments=tuple(files[r.id])) for r in rows]
+
+
+def submission_facts(engine: Engine, period: Period) -> list[SubmissionFact]:
+    q = select(messages.c.unit, messages.c.received_at, messages.c.late).where(
+        messages.c.period == str(period),
+        messages.c.disposition == Disposition.SUBMISSION.value)
+    with engine.connect() as conn:
+        return [SubmissionFact(unit=r.unit, received_at=r.received_at, late=bool(r.late))
+                for r in conn.execute(q)]

@@ -1,0 +1,231 @@
+"""Command line: parse, call one job, map errors to exit codes. ``main(argv) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mailbot.core.model import Disposition
+from mailbot.errors import ConfigError, MailbotError
+
+log = logging.getLogger("mailbot")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mailbot",
+        description="Files the monthly submissions that units email to the office mailbox.")
+    p.add_argument("--config", type=Path, metavar="PATH",
+                   help="config file (default: $MAILBOT_CONFIG, else ./mailbot.toml)")
+    p.add_argument("--now", metavar="ISO8601", type=_instant_arg,
+                   help="set mailbot's clock for this run, e.g. 2023-10-16T08:00 "
+                        "(no zone: the configured timezone)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    db = sub.add_parser("db", help="database maintenance",
+                        description="Database maintenance.")
+    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True,
+                              help="what to do with the database")
+    dbsub.add_parser("upgrade", help="create the database or apply pending migrations",
+                     description="Create the database or apply pending migrations.")
+
+    sub.add_parser("poll", help="one ingestion pass, then exit",
+                   description="Read new mail once, file it, print one summary line.")
+    sub.add_parser("run", help="the daemon: IDLE on the mailbox, poll as a safety net",
+                   description="Run until stopped (SIGTERM/SIGINT): file mail as it arrives.")
+
+    m = sub.add_parser("messages", help="the ledger: every message and what became of it",
+                       description="List the ledger, oldest first.")
+    m.add_argument("--period", metavar="YYYY-MM", type=_period_arg, help="only messages filed for this month")
+    m.add_argument("--disposition", choices=[d.value for d in Disposition],
+                   help="only messages with this disposition")
+    m.add_argument("--json", action="store_true", help="machine-readable output")
+
+    s = sub.add_parser("status", help="per unit: on time, late or missing for a month",
+                       description="Show each unit's status for a month.")
+    s.add_argument("--period", metavar="YYYY-MM", type=_period_arg,
+                   help="the month (default: the one mail arriving now would count for)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    a = sub.add_parser("assign", help="file a message under a unit",
+                       description="File a message (usually 'unmatched') under a unit.")
+    a.add_argument("message", type=int, metavar="MESSAGE", help="ledger id (mailbot messages)")
+    a.add_argument("unit", metavar="UNIT", help="unit code from the config")
+    a.add_argument("--remember", action="store_true",
+                   help="also match this sender's address to the unit from now on")
+
+    r = sub.add_parser("reprocess", help="replay a message (e.g. one in quarantine)",
+                       description="Parse and file a message again from its stored bytes.")
+    r.add_argument("message", type=int, metavar="ID", help="ledger id (mailbot messages)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("imapclient").setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    try:
+        return _COMMANDS[_command_name(args)](args)
+    except ConfigError as e:
+        print(f"mailbot: config error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except MailbotError as e:
+        print(f"mailbot: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("mailbot: interrupted", file=sys.stderr)
+        return 130
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    return "db upgrade" if args.command == "db" else str(args.command)
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from mailbot.config import load_config
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        config = load_config(args.config)
+    for w in caught:
+        log.warning("%s", w.message)
+    return config
+
+
+def _now(args: argparse.Namespace, tz: Any) -> datetime:
+    if not args.now:
+        return datetime.now(UTC)
+    value: datetime = args.now
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _app(args: argparse.Namespace, *, check_schema: bool = True) -> Any:
+    from mailbot.app import App
+
+    return App.open(_config(args), check_schema=check_schema)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    app = _app(args, check_schema=False)
+    from mailbot.adapters.db.engine import upgrade
+
+    before, after = upgrade(app.engine)
+    print(f"database at revision {after}" + ("" if before == after else f" (was {before})"))
+    return EXIT_OK
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.imap import ImapMailbox
+    from mailbot.jobs.ingest import poll
+
+    with ImapMailbox(app.config.imap) as mailbox:
+        summary = poll(app, mailbox, _now(args, app.config.timezone), progress=_progress)
+    print(summary.line())
+    return EXIT_OK
+
+
+def _progress(done: int, total: int) -> None:
+    if total > 50:
+        log.info("fetched %d of %d new messages", done, total)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.daemon import run
+
+    return run(app, clock=_clock(args, app.config.timezone))
+
+
+def _clock(args: argparse.Namespace, tz: Any) -> Callable[[], datetime]:
+    if not args.now:
+        return lambda: datetime.now(UTC)
+    start, real = _now(args, tz), datetime.now(UTC)
+    return lambda: start + (datetime.now(UTC) - real)
+
+
+def cmd_messages(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.db.queries import ledger
+    from mailbot.render_cli import ledger_json, ledger_table
+
+    rows = ledger(app.engine, args.period, args.disposition)
+    if args.json:
+        print(json.dumps(ledger_json(rows), ensure_ascii=False, indent=2))
+    else:
+        print(ledger_table(rows, app.config.timezone))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.db.queries import submission_facts
+    from mailbot.core.periods import assign_period
+    from mailbot.core.status import period_status
+    from mailbot.render_cli import status_json, status_table
+
+    cfg = app.config
+    period = args.period or assign_period(
+        _now(args, cfg.timezone), subject="", schedule=cfg.schedule, tz=cfg.timezone,
+        compiled_at={})[0]
+    rows = period_status(cfg.units, submission_facts(app.engine, period))
+    if args.json:
+        print(json.dumps(status_json(rows), ensure_ascii=False, indent=2))
+    else:
+        print(status_table(rows, period, cfg.timezone))
+    return EXIT_OK
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.ledger import assign
+
+    outcome = assign(app, args.message, args.unit, _now(args, app.config.timezone),
+                     remember=args.remember)
+    print(f"message #{args.message}: {outcome}")
+    return EXIT_OK
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.ledger import reprocess
+
+    print(f"message #{args.message}: {reprocess(app, args.message, _now(args, app.config.timezone))}")
+    return EXIT_OK
+
+
+def _period_arg(text: str) -> Any:
+    from mailbot.core.model import Period
+
+    try:
+        return Period.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
+def _instant_arg(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 date-time (example: 2023-10-16T08:00)") from e
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "db upgrade": cmd_db_upgrade, "poll": cmd_poll, "run": cmd_run, "messages": cmd_messages,
+    "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess,
+}

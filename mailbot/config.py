@@ -1,0 +1,299 @@
+"""Load and validate the TOML config once, at start-up, into frozen dataclasses.
+
+Every mistake names the key and what is wrong; unknown keys are refused so a typo
+("folde = ...") is not silently ignored. Relative paths are resolved against the
+folder that holds the config file, so the daemon does not depend on its cwd.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mailbot.core.model import Unit
+from mailbot.core.periods import Schedule
+from mailbot.errors import ConfigError
+
+CONFIG_ENV = "MAILBOT_CONFIG"
+SECURITY_CHOICES = ("tls", "starttls", "plain")
+_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str = ""
+    folder: str = "INBOX"
+    import_since: date = date(1970, 1, 1)
+    timeout: float = 60.0
+    idle: bool = True
+    poll_interval: float = 300.0
+    batch_bytes: int = 32 * 2**20
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    max_message_bytes: int = 50 * 2**20
+    max_attempts: int = 5
+    retry_base_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    timezone: ZoneInfo
+    data_dir: Path
+    database_url: str
+    imap: ImapConfig
+    schedule: Schedule
+    ingest: IngestConfig
+    units: tuple[Unit, ...]
+    own_addresses: frozenset[str]
+    message_id_domain: str
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV, "mailbot.toml"))
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate the config file; raise ConfigError naming the key on any mistake."""
+    path = (path or default_config_path()).resolve()
+    try:
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError as e:
+        raise ConfigError(
+            f"config file {path} not found (use --config PATH or set {CONFIG_ENV})"
+        ) from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from e
+    return parse_config(raw, path)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
+    base = path.parent
+    top = _Table(raw, "", {"timezone", "data_dir", "database", "imap", "schedule", "ingest",
+                           "units"})
+    tz = _timezone(top.get("timezone", str, "Asia/Ho_Chi_Minh"))
+    data_dir = _path(base, top.get("data_dir", str, "var"))
+
+    db = top.table("database", {"url"})
+    url = db.get("url", str, f"sqlite:///{data_dir / 'mailbot.db'}")
+    url = _resolve_sqlite_url(url, base)
+
+    imap = _imap(top.table("imap", set(ImapConfig.__dataclass_fields__) | {
+        "password_env", "password_file"}), base)
+
+    sched = top.table("schedule", {"deadline_day", "digest_day", "digest_time"})
+    deadline_day = sched.get("deadline_day", int, 15, check=lambda v: 1 <= v <= 27,
+                             why="must be a day between 1 and 27")
+    digest_day = sched.get("digest_day", int, deadline_day + 2,
+                           check=lambda v: deadline_day < v <= 28,
+                           why=f"must be after deadline_day ({deadline_day}) and at most 28")
+    digest_time = _clock(sched, "digest_time", "08:00")
+
+    ing = top.table("ingest", set(IngestConfig.__dataclass_fields__))
+    ingest = IngestConfig(
+        max_message_bytes=ing.get("max_message_bytes", int, IngestConfig.max_message_bytes,
+                                  check=lambda v: v >= 2**20, why="must be at least 1048576"),
+        max_attempts=ing.get("max_attempts", int, IngestConfig.max_attempts,
+                             check=lambda v: 1 <= v <= 100, why="must be 1..100"),
+        retry_base_seconds=float(ing.get("retry_base_seconds", (int, float),
+                                         IngestConfig.retry_base_seconds,
+                                         check=lambda v: v >= 0, why="must be >= 0")),
+    )
+
+    units = _units(top)
+    own = {imap.username.lower()} if "@" in imap.username else set()
+    domain = imap.username.rpartition("@")[2] or "localhost"
+    return Config(
+        path=path, timezone=tz, data_dir=data_dir, database_url=url, imap=imap,
+        schedule=Schedule(deadline_day=deadline_day, digest_day=digest_day,
+                          digest_time=digest_time),
+        ingest=ingest, units=units, own_addresses=frozenset(own),
+        message_id_domain=f"mailbot.{domain}",
+    )
+
+
+class _Table:
+    """A TOML table that remembers its dotted name, for error messages."""
+
+    def __init__(self, raw: Any, name: str, allowed: set[str]) -> None:
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"[{name}] must be a table")
+        unknown = sorted(set(raw) - allowed)
+        if unknown:
+            raise ConfigError(f"unknown key {self._key(name, unknown[0])}; "
+                              f"allowed here: {', '.join(sorted(allowed))}")
+        self.raw, self.name = raw, name
+
+    @staticmethod
+    def _key(name: str, key: str) -> str:
+        return f"{name}.{key}" if name else key
+
+    def key(self, key: str) -> str:
+        return self._key(self.name, key)
+
+    def table(self, key: str, allowed: set[str]) -> _Table:
+        return _Table(self.raw.get(key, {}), self.key(key), allowed)
+
+    def get(self, key: str, kind: type[T] | tuple[type, ...], default: T | None = None, *,
+            check: Callable[[Any], bool] | None = None, why: str = "") -> T:
+        if key not in self.raw:
+            if default is None:
+                raise ConfigError(f"missing key {self.key(key)}")
+            return default
+        value = self.raw[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(
+                k.__name__ for k in kind)
+            raise ConfigError(f"{self.key(key)} must be of type {names}, got {value!r}")
+        if check is not None and not check(value):
+            raise ConfigError(f"{self.key(key)} {why}, got {value!r}")
+        return value  # type: ignore[return-value]
+
+
+def _timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ConfigError(f"timezone {name!r} is not a known IANA zone "
+                          "(example: \"Asia/Ho_Chi_Minh\")") from e
+
+
+def _path(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _resolve_sqlite_url(url: str, base: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str(base / url[len(prefix):])
+    if "://" not in url:
+        raise ConfigError(f"database.url {url!r} is not an SQLAlchemy URL "
+                          "(example: \"sqlite:///var/mailbot.db\")")
+    return url
+
+
+def _clock(table: _Table, key: str, default: str) -> time:
+    text = table.get(key, str, default)
+    try:
+        return time.fromisoformat(text)
+    except ValueError as e:
+        raise ConfigError(f"{table.key(key)} must be a time like \"08:00\", got {text!r}") from e
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secret(t: _Table, base: Path) -> str:
+    given = [k for k in ("password", "password_env", "password_file") if k in t.raw]
+    if len(given) > 1:
+        raise ConfigError(f"{t.key(given[0])} and {t.key(given[1])}: give only one")
+    if not given:
+        raise ConfigError(f"missing key {t.key('password_env')} "
+                          f"(or {t.key('password_file')}, or {t.key('password')})")
+    kind = given[0]
+    value = t.get(kind, str)
+    if kind == "password":
+        warnings.warn(f"{t.key('password')} is stored in the config file; "
+                      f"prefer {t.key('password_env')} or {t.key('password_file')}",
+                      stacklevel=2)
+        return value
+    if kind == "password_env":
+        secret = os.environ.get(value)
+        if secret is None:
+            raise ConfigError(f"{t.key('password_env')}: environment variable {value} is not set")
+        return secret
+    try:
+        return _path(base, value).read_text(encoding="utf-8").strip()
+    except OSError as e:
+        raise ConfigError(f"{t.key('password_file')}: cannot read {value}: {e.strerror}") from e
+
+
+def _imap(t: _Table, base: Path) -> ImapConfig:
+    host = t.get("host", str)
+    security = t.get("security", str, "tls", check=lambda v: v in SECURITY_CHOICES,
+                     why="must be one of tls, starttls, plain")
+    if security == "plain" and not _is_loopback(host):
+        raise ConfigError(f"{t.key('security')} = \"plain\" is only allowed to a loopback "
+                          f"host, not {host!r}: use \"tls\" or \"starttls\"")
+    since_raw = t.get("import_since", (str, date), "1970-01-01")
+    try:
+        since = since_raw if isinstance(since_raw, date) else date.fromisoformat(since_raw)
+    except ValueError as e:
+        raise ConfigError(f"{t.key('import_since')} must be a date like 2023-10-01, "
+                          f"got {since_raw!r}") from e
+    ca = t.get("ca_file", str, "")
+    return ImapConfig(
+        host=host,
+        port=t.get("port", int, 993 if security == "tls" else 143,
+                   check=lambda v: 0 < v < 65536, why="must be a TCP port"),
+        security=security,
+        username=t.get("username", str),
+        password=_secret(t, base),
+        folder=t.get("folder", str, "INBOX", check=bool, why="must not be empty"),
+        import_since=since,
+        timeout=float(t.get("timeout", (int, float), 60.0, check=lambda v: v > 0,
+                            why="must be > 0 seconds")),
+        idle=t.get("idle", bool, True),
+        poll_interval=float(t.get("poll_interval", (int, float), 300.0,
+                                  check=lambda v: v >= 1, why="must be >= 1 second")),
+        batch_bytes=t.get("batch_bytes", int, 32 * 2**20, check=lambda v: v >= 2**16,
+                          why="must be at least 65536"),
+        ca_file=_path(base, ca) if ca else None,
+    )
+
+
+def _units(top: _Table) -> tuple[Unit, ...]:
+    raw = top.raw.get("units", [])
+    if not isinstance(raw, list):
+        raise ConfigError("units must be an array of tables: [[units]]")
+    units: list[Unit] = []
+    seen_codes: set[str] = set()
+    seen_emails: dict[str, str] = {}
+    for i, entry in enumerate(raw):
+        t = _Table(entry, f"units[{i}]", {"code", "name", "emails", "aliases"})
+        code = t.get("code", str, check=lambda v: bool(_CODE_RE.match(v)),
+                     why="must be lower-case letters, digits and dashes (e.g. \"hoa-nghia\")")
+        if code in seen_codes:
+            raise ConfigError(f"{t.key('code')}: code {code!r} is used twice")
+        seen_codes.add(code)
+        name = t.get("name", str, check=lambda v: bool(v.strip()) and "\n" not in v,
+                     why="must be a non-empty single line")
+        emails = tuple(e.strip().lower() for e in t.get("emails", list, []))
+        for e in emails:
+            if not _EMAIL_RE.match(e):
+                raise ConfigError(f"{t.key('emails')}: {e!r} is not an email address")
+            if e in seen_emails:
+                raise ConfigError(f"{t.key('emails')}: {e} already belongs to unit "
+                                  f"{seen_emails[e]!r}")
+            seen_emails[e] = code
+        aliases = tuple(str(a) for a in t.get("aliases", list, []))
+        units.append(Unit(code=code, name=name, emails=emails, aliases=aliases))
+    return tuple(units)

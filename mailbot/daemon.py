@@ -1,0 +1,86 @@
+"""`mailbot run`: keep the ledger current until stopped.
+
+One loop: poll, then wait on IMAP IDLE (re-issued well before the server's 30-minute
+limit) or, without IDLE, sleep; a poll after every wake-up or `poll_interval` is the
+safety net for missed IDLE notices. Connection failures back off exponentially.
+SIGTERM/SIGINT stop the daemon between steps, or at once while it is only waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from types import FrameType
+
+from mailbot.adapters.imap import ImapMailbox
+from mailbot.app import App
+from mailbot.errors import MailbotError
+from mailbot.jobs.ingest import poll
+
+log = logging.getLogger(__name__)
+BACKOFF_START, BACKOFF_MAX = 5.0, 300.0
+
+
+class _Interrupt(Exception):
+    pass
+
+
+class Stopper:
+    """Turns SIGTERM/SIGINT into a stop request; interrupts only waits."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._interruptible = False
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        self.event.set()
+        if self._interruptible:
+            raise _Interrupt
+
+    @property
+    def requested(self) -> bool:
+        return self.event.is_set()
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        self._interruptible = True
+        try:
+            yield
+        except _Interrupt:
+            pass
+        finally:
+            self._interruptible = False
+
+    def sleep(self, seconds: float) -> None:
+        self.event.wait(seconds)
+
+
+def run(app: App, clock: Callable[[], datetime]) -> int:
+    stop = Stopper()
+    cfg = app.config.imap
+    delay = BACKOFF_START
+    log.info("mailbot running: %s@%s:%d folder %r", cfg.username, cfg.host, cfg.port, cfg.folder)
+    while not stop.requested:
+        try:
+            with ImapMailbox(cfg) as mailbox:
+                log.info("connected (IDLE %s)", "on" if mailbox.has_idle else "off: polling")
+                delay = BACKOFF_START
+                while not stop.requested:
+                    log.info("%s", poll(app, mailbox, clock()).line())
+                    with stop.interruptible():
+                        mailbox.wait(cfg.poll_interval)
+        except MailbotError as e:
+            if stop.requested:
+                break
+            log.warning("%s; retrying in %.0f s", e, delay)
+            stop.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+    log.info("mailbot stopped")
+    return 0

@@ -1,0 +1,105 @@
+"""The real `mailbot` process: killed mid-pass, and running as a daemon under IDLE."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.builders import JPEG, make_mail
+from tests.samples import at
+from tests.servers.dovecot import ImapAccount
+from tests.support import write_config
+
+pytestmark = pytest.mark.dovecot
+
+
+def _mailbot(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "mailbot", "--config", str(config), *args]
+
+
+def _ledger(config: Path) -> list[tuple[int, int, str, str | None]]:
+    db = config.parent / "var" / "mailbot.db"
+    if not db.exists():
+        return []
+    with sqlite3.connect(db, timeout=10) as conn:
+        try:
+            return conn.execute("SELECT id, uid, disposition, raw_sha256 FROM messages").fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+
+def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
+        tmp_path: Path, imap_account: ImapAccount) -> None:
+    config = write_config(tmp_path, imap_account, extra_imap="batch_bytes = 300000")
+    subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
+    count = 30
+    photo = JPEG * 200  # ~200 KB: enough work per message for kills to land mid-pass
+    for i in range(count):
+        imap_account.append(make_mail(message_id=f"<kill-{i}@example.gov.vn>",
+                                      attachments=[(f"ảnh {i}.jpg", photo + bytes([i]),
+                                                    "image/jpeg")]), internaldate=at(10))
+    rng = random.Random(20231015)
+    kills = 0
+    for _ in range(8):
+        proc = subprocess.Popen(_mailbot(config, "poll"), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.4, 2.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait(timeout=30)
+    done = subprocess.run(_mailbot(config, "poll"), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert kills >= 3, "the pass finished too fast for the kills to test anything"
+
+    rows = _ledger(config)
+    assert len(rows) == count
+    assert sorted(uid for _, uid, _, _ in rows) == list(range(1, count + 1))
+    assert {d for _, _, d, _ in rows} == {"submission"}
+    store = config.parent / "var" / "mail"
+    for _, _, _, sha in rows:
+        assert (store / sha[:2] / sha[2:]).is_file()
+
+
+def test_the_daemon_files_mail_as_it_arrives_and_stops_cleanly_on_sigterm(
+        tmp_path: Path, imap_account: ImapAccount) -> None:
+    config = write_config(tmp_path, imap_account, extra_imap="poll_interval = 600")
+    subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
+    log = tmp_path / "daemon.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(_mailbot(config, "run"), stdout=err, stderr=err,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert _wait_for(lambda: "IDLE on" in log.read_text(), 20), log.read_text()
+        time.sleep(0.3)
+        started = time.monotonic()
+        imap_account.append(make_mail(message_id="<live-1@example.gov.vn>"))
+        assert _wait_for(lambda: len(_ledger(config)) == 1 and _ledger(config)[0][2] != "pending",
+                         20), log.read_text()
+        latency = time.monotonic() - started
+        assert latency < 20  # bounded wait above; with poll_interval 600 only IDLE explains it
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert "mailbot stopped" in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,85 @@
+"""Helpers shared by the tests that run mailbot against real servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailbot.cli import main
+from tests.servers.dovecot import ImapAccount
+
+UNITS = """
+[[units]]
+code = "hoa-nghia"
+name = "UBND phường Hòa Nghĩa"
+emails = ["ubndhoanghia@example.gov.vn", "vanthu.hoanghia@gmail.com"]
+aliases = ["phường Hòa Nghĩa"]
+
+[[units]]
+code = "da-phuc"
+name = "UBND phường Đa Phúc"
+emails = ["ubnddaphuc@example.gov.vn"]
+
+[[units]]
+code = "phu-nu"
+name = "Hội Liên hiệp Phụ nữ quận"
+emails = ["hoiphunu@example.gov.vn"]
+
+[[units]]
+code = "tu-phap"
+name = "Phòng Tư pháp"
+emails = ["tuphap@example.gov.vn"]
+"""
+
+
+def write_config(folder: Path, account: ImapAccount, *, extra_imap: str = "",
+                 import_since: str = "2023-09-01", extra: str = "") -> Path:
+    """A config for ``account`` on the test Dovecot, data under ``folder``."""
+    (folder / "imap-password").write_text(account.password + "\n")
+    path = folder / "mailbot.toml"
+    path.write_text(f"""
+timezone = "Asia/Ho_Chi_Minh"
+data_dir = "var"
+[database]
+url = "sqlite:///var/mailbot.db"
+[imap]
+host = "{account.host}"
+port = {account.port}
+security = "plain"
+username = "{account.username}"
+password_file = "imap-password"
+import_since = "{import_since}"
+timeout = 10
+poll_interval = 2
+{extra_imap}
+{extra}
+{UNITS}
+""", encoding="utf-8")
+    return path
+
+
+class Mailbot:
+    """Runs the real CLI in-process against one config."""
+
+    def __init__(self, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.config = config
+        self.capsys = capsys
+
+    def __call__(self, *args: str, now: str | None = None, expect: int = 0) -> str:
+        argv = ["--config", str(self.config)] + (["--now", now] if now else []) + list(args)
+        self.capsys.readouterr()
+        code = main(argv)
+        out, err = self.capsys.readouterr()
+        assert code == expect, f"mailbot {' '.join(args)} exited {code}: {err}"
+        return out if expect == 0 else err
+
+    def json(self, *args: str, now: str | None = None) -> Any:
+        return json.loads(self(*args, "--json", now=now))
+
+    def ledger(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.json("messages")
+        return rows
+
