@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--remember", action="store_true",
                    help="also match this sender's address to the unit from now on")
 
+    d = sub.add_parser("demo", help="run a real ingestion pass on a throwaway local mailbox",
+                       description="Start a throwaway IMAP server on loopback, fill it with "
+                                   "a month of sample mail, and run db upgrade, poll, "
+                                   "messages and status on it.")
+    d.add_argument("--dir", type=Path, default=Path("mailbot-demo"),
+                   help="working folder, recreated (default: ./mailbot-demo)")
+
     r = sub.add_parser("reprocess", help="replay a message (e.g. one in quarantine)",
                        description="Parse and file a message again from its stored bytes.")
     r.add_argument("message", type=int, metavar="ID", help="ledger id (mailbot messages)")
@@ -208,6 +215,12 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mailbot.demo.run import run_demo
+
+    return run_demo(args.dir)
+
+
 def _period_arg(text: str) -> Any:
     from mailbot.core.model import Period
 
@@ -227,5 +240,5 @@ def _instant_arg(text: str) -> datetime:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "db upgrade": cmd_db_upgrade, "poll": cmd_poll, "run": cmd_run, "messages": cmd_messages,
-    "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess,
+    "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess, "demo": cmd_demo,
 }

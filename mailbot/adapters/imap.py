@@ -24,7 +24,8 @@ from mailbot.errors import MailboxError
 
 log = logging.getLogger(__name__)
 
-IDLE_MAX_SECONDS = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
+IDLE_MAX_SECONDS = 25 * 60
+ENVELOPE_CHUNK = 1000  # UIDs per envelope FETCH: keeps command lines short  # RFC 2177: servers may drop an IDLE after 30 minutes
 _NETWORK_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError, EOFError)
 
 
@@ -131,14 +132,19 @@ class ImapMailbox:
 
     def list_new(self, after_uid: int) -> list[Envelope]:
         """Envelopes of messages with UID > after_uid, in UID order."""
-        data = self._call("list new messages", self.client.fetch,
-                          f"{after_uid + 1}:*", ["RFC822.SIZE", "INTERNALDATE"])
-        found = [
-            Envelope(uid=int(uid), size=int(item[b"RFC822.SIZE"]),
-                     internaldate=_aware(item[b"INTERNALDATE"]))
-            for uid, item in data.items()
-            if uid > after_uid and b"RFC822.SIZE" in item and b"INTERNALDATE" in item
-        ]
+        # "UID n:*" always matches the highest UID, even when it is below n: filter.
+        uids = sorted(u for u in self._call("search for new messages", self.client.search,
+                                            ["UID", f"{after_uid + 1}:*"]) if u > after_uid)
+        found: list[Envelope] = []
+        for start in range(0, len(uids), ENVELOPE_CHUNK):
+            data = self._call("list new messages", self.client.fetch,
+                              uids[start:start + ENVELOPE_CHUNK], ["RFC822.SIZE", "INTERNALDATE"])
+            found += [
+                Envelope(uid=int(uid), size=int(item[b"RFC822.SIZE"]),
+                         internaldate=_aware(item[b"INTERNALDATE"]))
+                for uid, item in data.items()
+                if b"RFC822.SIZE" in item and b"INTERNALDATE" in item
+            ]
         return sorted(found, key=lambda e: e.uid)
 
     def fetch(self, batch: Sequence[Envelope]) -> list[Fetched]:

@@ -24,7 +24,7 @@ BOUNCE_SUBJECTS = (
 BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
 AUTO_REPLY_SUBJECTS = (
     "auto", "automatic reply", "autoreply", "auto reply", "out of office", "out of the office",
-    "tra loi tu dong", "phan hoi tu dong", "thu tra loi tu dong", "vang mat",
+    "tra loi tu dong", "tu dong tra loi", "phan hoi tu dong", "thu tra loi tu dong", "vang mat",
 )
 AUTO_PRECEDENCE = frozenset({"auto_reply", "bulk", "junk", "list"})
 
@@ -127,6 +127,8 @@ def classify(
     ("Precedence: list") is still filed; a newsletter that merely names a unit in
     its subject is not.
     """
+    if arrived.utcoffset() is None:
+        raise ValueError(f"arrived must be timezone-aware, got {arrived.isoformat()}")
     local_day = arrived.astimezone(policy.tz).date()
     if local_day < policy.import_since:
         return Verdict(

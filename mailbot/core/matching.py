@@ -83,17 +83,14 @@ def _addresses(mail: ParsedMail) -> Iterator[tuple[str, Address]]:
         yield "original sender of a forward", mail.forwarded_from
 
 
-def _names(unit: Unit) -> Iterable[str]:
-    return (f for f in (fold(n) for n in (unit.name, *unit.aliases)) if f)
-
-
 def _by_subject(subject: str, units: Iterable[Unit]) -> Match | None:
     padded = f" {fold(subject)} "
     best: dict[str, tuple[int, str]] = {}
     for unit in units:
-        for name in _names(unit):
-            if f" {name} " in padded and len(name) > best.get(unit.code, (0, ""))[0]:
-                best[unit.code] = (len(name), name)
+        for name in (unit.name, *unit.aliases):
+            folded = fold(name)
+            if folded and f" {folded} " in padded and len(folded) > best.get(unit.code, (0,))[0]:
+                best[unit.code] = (len(folded), name)
     if not best:
         return None
     longest = max(length for length, _ in best.values())

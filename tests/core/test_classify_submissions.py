@@ -117,3 +117,8 @@ def test_every_verdict_is_final_and_has_a_reason(
     assert got.reason
     assert (got.period is not None) == (
         got.disposition in (Disposition.SUBMISSION, Disposition.UNMATCHED))
+
+
+def test_it_refuses_a_naive_arrival_time() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        verdict({}, HOA_NGHIA, datetime(2023, 10, 10, 9, 30))

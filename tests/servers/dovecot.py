@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.imapclient import SocketTimeout
@@ -31,6 +32,16 @@ DOVEADM = "/usr/bin/doveadm"
 START_TIMEOUT = 10.0
 IMAP_TIMEOUT = SocketTimeout(connect=5, read=15)
 PROBE_USER = "probe"
+INSTALL_HINT = "apt-get install -y --no-install-recommends dovecot-imapd"
+
+
+def missing() -> str | None:
+    """Why no private Dovecot can run here, or None when it can."""
+    for path in (DOVECOT, DOVEADM):
+        if not os.access(path, os.X_OK):
+            return f"{path} is missing; install it with: {INSTALL_HINT}"
+    return None
+
 
 CONFIG = """\
 instance_name = {instance}
@@ -167,7 +178,7 @@ class ImapAccount:
                 client.append(folder, item[b"BODY[]"], flags, item[b"INTERNALDATE"])
             return int(client.folder_status(folder, ["UIDVALIDITY"])[b"UIDVALIDITY"])
 
-    def _fetch(self, folder: str, *items: str) -> dict[int, dict[bytes, object]]:
+    def _fetch(self, folder: str, *items: str) -> dict[int, dict[bytes, Any]]:
         with self.client() as client:
             client.select_folder(folder, readonly=True)
             uids = client.search("ALL")
@@ -187,6 +198,10 @@ class Dovecot:
         self.log = self.root / "dovecot.log"
         if os.geteuid() == 0:
             self.uid, self.gid = pwd.getpwnam("nobody")[2:4]
+            closed = [p for p in self.root.parents if not p.stat().st_mode & 0o001]
+            if closed:
+                shutil.rmtree(self.root)
+                raise DovecotError(f"nobody cannot enter {closed[0]}: point TMPDIR elsewhere")
             login_user, internal_user, internal_group = "dovenull", "dovecot", "dovecot"
             chroot = ""
         else:

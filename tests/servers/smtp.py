@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass
@@ -50,10 +51,11 @@ class _Handler:
     async def handle_RCPT(
         self, smtp: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        # One transaction consumes one fault, however many recipients it names.
-        if not envelope.rcpt_tos:
+        # One transaction consumes one fault, however many recipients it names:
+        # the first RCPT decides for them all (aiosmtpd makes a new Envelope each time).
+        if not hasattr(envelope, "rcpt_fault"):
             envelope.rcpt_fault = self.server._fault_reply("RCPT", smtp)  # type: ignore[attr-defined]
-        reply: str | None = getattr(envelope, "rcpt_fault", None)
+        reply: str | None = envelope.rcpt_fault  # type: ignore[attr-defined]
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
@@ -70,7 +72,7 @@ class _Handler:
         )
         if self.server._take_drop():
             self.server.dropped.append(received)
-            assert smtp.transport is not None
+            assert isinstance(smtp.transport, asyncio.Transport)
             smtp.transport.abort()  # the client never hears whether it was accepted
             return "250 OK (never sent)"
         self.server._record(received)
