@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("messages", help="the ledger: every message and what became of it",
                        description="List the ledger, oldest first.")
-    m.add_argument("--period", metavar="YYYY-MM", type=_period_arg, help="only messages filed for this month")
+    m.add_argument("--period", metavar="YYYY-MM", type=_period_arg,
+                   help="only messages filed for this month")
     m.add_argument("--disposition", choices=[d.value for d in Disposition],
                    help="only messages with this disposition")
     m.add_argument("--json", action="store_true", help="machine-readable output")
@@ -211,7 +212,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     app = _app(args)
     from mailbot.jobs.ledger import reprocess
 
-    print(f"message #{args.message}: {reprocess(app, args.message, _now(args, app.config.timezone))}")
+    outcome = reprocess(app, args.message, _now(args, app.config.timezone))
+    print(f"message #{args.message}: {outcome}")
     return EXIT_OK
 
 

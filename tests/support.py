@@ -36,7 +36,8 @@ emails = ["tuphap@example.gov.vn"]
 
 
 def write_config(folder: Path, account: ImapAccount, *, extra_imap: str = "",
-                 import_since: str = "2023-09-01", extra: str = "") -> Path:
+                 import_since: str = "2023-09-01", extra: str = "",
+                 poll_interval: float = 2) -> Path:
     """A config for ``account`` on the test Dovecot, data under ``folder``."""
     (folder / "imap-password").write_text(account.password + "\n")
     path = folder / "mailbot.toml"
@@ -53,7 +54,7 @@ username = "{account.username}"
 password_file = "imap-password"
 import_since = "{import_since}"
 timeout = 10
-poll_interval = 2
+poll_interval = {poll_interval}
 {extra_imap}
 {extra}
 {UNITS}

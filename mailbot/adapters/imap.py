@@ -7,6 +7,7 @@ library or socket error leaves this module as a MailboxError.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import ssl
@@ -24,9 +25,10 @@ from mailbot.errors import MailboxError
 
 log = logging.getLogger(__name__)
 
-IDLE_MAX_SECONDS = 25 * 60
-ENVELOPE_CHUNK = 1000  # UIDs per envelope FETCH: keeps command lines short  # RFC 2177: servers may drop an IDLE after 30 minutes
-_NETWORK_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError, EOFError)
+IDLE_MAX_SECONDS = 25 * 60  # RFC 2177: servers may drop an IDLE after 30 minutes
+ENVELOPE_CHUNK = 1000  # UIDs per envelope FETCH: keeps command lines short
+_NETWORK_ERRORS = (IMAPClientError, imaplib.IMAP4.error, imaplib.IMAP4.abort, OSError,
+                   ssl.SSLError, EOFError)
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,8 @@ class ImapMailbox:
         try:
             client.logout()
         except _NETWORK_ERRORS:
-            try:
+            with contextlib.suppress(*_NETWORK_ERRORS):
                 client.shutdown()
-            except _NETWORK_ERRORS:
-                pass
 
     def list_new(self, after_uid: int) -> list[Envelope]:
         """Envelopes of messages with UID > after_uid, in UID order."""

@@ -59,7 +59,9 @@ _MISLABELS = frozenset(
 )
 
 # Mislabels that still name a full 8-bit charset: trust them when the text is not UTF-8.
-_EIGHT_BIT = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252"})
+_EIGHT_BIT = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252"}
+)
 
 # Codecs Python has that are not charsets, or decode in quadratic time.
 _REFUSED = frozenset({"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined"})

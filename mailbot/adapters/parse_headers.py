@@ -91,8 +91,14 @@ def addresses(raw: str | None, defects: list[str] | None = None) -> tuple[Addres
     """
     if raw is None:
         return ()
+    try:
+        pairs = getaddresses([unfold(raw, defects)])
+    except (RecursionError, ValueError, IndexError):  # "((((...": one frame per parenthesis
+        if defects is not None:
+            defects.append("unparseable address header")
+        return ()
     found: list[Address] = []
-    for name, addr in getaddresses([unfold(raw, defects)]):
+    for name, addr in pairs:
         addr = unicodedata.normalize("NFC", addr.strip()).lower()
         if "@" not in addr:
             continue

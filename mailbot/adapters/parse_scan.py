@@ -20,7 +20,8 @@ _MIME_HEADER = re.compile(
 )
 _BOUNDARY_PARAM = re.compile(rb"""boundary[ \t]*=[ \t]*(?:"([^"\r\n]*)"|([^\s;"]+))""", re.I)
 _HEADER_START = re.compile(rb"(?:From [^\r\n]*(?:\r\n|\r|\n))?[!-9;-~]+[ \t]*:")
-_BLANK_LINE = re.compile(rb"(?:\r\n|\r|\n)(?:\r\n|\r|\n)")
+_EOL = rb"(?:\r\n|\n|\r(?!\n))"
+_BLANK_LINE = re.compile(_EOL + _EOL)
 
 # Sum over MIME headers of (semicolons x length): ~0.05 s of _parseparam at most.
 _PARAM_BUDGET = 50_000_000

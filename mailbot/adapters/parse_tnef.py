@@ -29,6 +29,7 @@ _ATTACH_REND_DATA = 0x9002  # starts an attachment
 _ATTACH_TITLE = 0x8010
 _ATTACH_DATA = 0x800F
 _ATTACHMENT = 0x9005  # the attachment's MAPI properties
+_BODY = frozenset({0x800C, 0x9003})  # attBody, attMAPIProps (where Outlook puts the body)
 _KEPT = frozenset({_ATTACH_REND_DATA, _ATTACH_TITLE, _ATTACH_DATA, _ATTACHMENT})
 _IMESSAGE_SIG = b"\x07\x03\x02\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\x46"
 
@@ -50,12 +51,18 @@ class TnefFile:
 
 
 def expand(data: bytes) -> tuple[list[TnefFile], list[str]]:
-    """The files inside a winmail.dat, and a defect for each one that was lost."""
+    """The files inside a winmail.dat, and a defect for each one that was lost.
+
+    A stream with neither files nor a message body is refused: an Outlook TNEF
+    that carries only the rich-text copy of the body yields no file and no defect.
+    """
     header = data[:6]
     codepage_obj = b""
     codepage = "cp1252"
     groups: list[list[tuple[int, bytes]]] = []
+    has_body = False
     for level, name, obj in _objects(data):
+        has_body = has_body or (level == _LVL_MESSAGE and name in _BODY)
         if level == _LVL_MESSAGE and name == _OEM_CODEPAGE and len(obj) >= 15:
             codepage_obj = obj
             codepage = f"cp{struct.unpack_from('<I', obj, 9)[0]}"
@@ -64,6 +71,8 @@ def expand(data: bytes) -> tuple[list[TnefFile], list[str]]:
                 groups.append([])
             if groups:
                 groups[-1].append((name, obj))
+    if not groups and not has_body:
+        raise TnefError("no files and no message body in it")
     files: list[TnefFile] = []
     defects: list[str] = []
     for index, group in enumerate(groups, 1):
@@ -75,7 +84,7 @@ def expand(data: bytes) -> tuple[list[TnefFile], list[str]]:
                                     do_checksum=False)
             attachment = parsed.attachments[0]
             payload = attachment.data if isinstance(attachment.data, bytes) else b""
-        except (TnefError, Exception) as e:  # tnefparse raises anything on bad input
+        except Exception as e:  # TnefError, or anything tnefparse raises on bad input
             defects.append(f"winmail.dat attachment {index} unreadable: {_reason(e)}")
             continue
         titles = [obj[9:-2] for name, obj in group if name == _ATTACH_TITLE]
@@ -106,12 +115,15 @@ def _check_mapi(block: bytes) -> None:
     size = len(block)
     off = 0
 
-    def u32() -> int:
+    def read(fmt: str) -> tuple[int, ...]:
         nonlocal off
-        if off + 4 > size:
+        if off + struct.calcsize(fmt) > size:
             raise TnefError("truncated MAPI properties")
-        off += 4
-        return int(struct.unpack_from("<I", block, off - 4)[0])
+        off += struct.calcsize(fmt)
+        return tuple(int(v) for v in struct.unpack_from(fmt, block, off - struct.calcsize(fmt)))
+
+    def u32() -> int:
+        return read("<I")[0]
 
     def fits(count: int, unit: int) -> None:
         if count * unit > size - off:
@@ -121,10 +133,7 @@ def _check_mapi(block: bytes) -> None:
     count = u32()
     fits(count, 4)
     for _ in range(count):
-        attr_type, attr_name = struct.unpack_from("<HH", block, off) if off + 4 <= size else (-1, 0)
-        if attr_type < 0:
-            raise TnefError("truncated MAPI properties")
-        off += 4
+        attr_type, attr_name = read("<HH")
         if attr_name >= 0x8000:
             fits(1, 16)
             off += 16

@@ -9,20 +9,22 @@ filed twice.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from typing import Protocol
+
+from mailbot.adapters.parse import ParseLimits, parse_mail
 
 from mailbot.adapters.db.store import Claim, Pending
 from mailbot.adapters.imap import Envelope, Fetched, batches
-from mailbot.adapters.parse import ParseLimits, parse_mail
+from mailbot.adapters.parse_headers import first_address, first_headers, header_text, message_ids
 from mailbot.app import App
-from mailbot.core.model import Disposition
+from mailbot.core.model import Address, Disposition
 from mailbot.errors import ParseError
 from mailbot.jobs.filing import file_mail
 
@@ -89,7 +91,7 @@ def _claim_batch(app: App, mailbox: Mailbox, batch: list[Envelope], now: datetim
     for f in mailbox.fetch(new) if new else []:
         sha = app.raw_mail.put(f.raw)
         claims.append(Claim(folder=app.config.imap.folder, uidvalidity=mailbox.uidvalidity,
-                            uid=f.uid, message_id=_message_id(f.raw), raw_sha256=sha,
+                            uid=f.uid, message_id=_identity(f.raw)[0], raw_sha256=sha,
                             raw_size=len(f.raw), received_at=f.internaldate))
     for c in sorted(claims, key=lambda c: c.uid):  # UID order: last_uid only moves forward
         _, needs_work = app.store.claim(c, now)
@@ -100,24 +102,23 @@ def _claim_batch(app: App, mailbox: Mailbox, batch: list[Envelope], now: datetim
 
 
 def _baseline_claim(app: App, uidvalidity: int, env: Envelope, head: bytes) -> Claim:
-    h = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
-    from mailbot.adapters.parse import decode_header_text, parse_address
-
-    sender = parse_address(h.get("From"))
+    message_id, sender, subject = _identity(head)
     arrived = env.internaldate.astimezone(app.config.timezone).date()
     return Claim(
         folder=app.config.imap.folder, uidvalidity=uidvalidity, uid=env.uid,
-        message_id=_message_id(head), raw_sha256=None, raw_size=env.size,
+        message_id=message_id, raw_sha256=None, raw_size=env.size,
         received_at=env.internaldate,
         baseline_reason=f"arrived {arrived}, before import_since {app.config.imap.import_since}",
         from_addr=sender.addr if sender else None, from_name=sender.name if sender else None,
-        subject=decode_header_text(h.get("Subject")))
+        subject=subject)
 
 
-def _message_id(raw: bytes) -> str | None:
-    from mailbot.adapters.parse import message_id_of
-
-    return message_id_of(raw)
+def _identity(raw: bytes) -> tuple[str | None, Address | None, str]:
+    """Message-ID, From and Subject from the header block only (the body is not parsed)."""
+    head = first_headers(BytesHeaderParser(policy=compat32).parsebytes(raw))
+    ids = message_ids(head.get("message-id"))
+    return (ids[0] if ids else None, first_address(head.get("from")),
+            header_text(head.get("subject")))
 
 
 def process_due(app: App, now: datetime) -> Counter[str]:

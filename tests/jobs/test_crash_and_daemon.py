@@ -48,20 +48,29 @@ def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
 
 def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
         tmp_path: Path, imap_account: ImapAccount) -> None:
-    config = write_config(tmp_path, imap_account, extra_imap="batch_bytes = 300000")
+    # A message whose processing was cut short waits retry_base_seconds before its next
+    # attempt (and is quarantined after max_attempts: the guard against a message that
+    # kills the process); here, retry at once and never give up.
+    config = write_config(tmp_path, imap_account, extra_imap="batch_bytes = 300000",
+                          extra="[ingest]\nretry_base_seconds = 0\nmax_attempts = 100")
     subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
-    count = 30
-    photo = JPEG * 200  # ~200 KB: enough work per message for kills to land mid-pass
+    count = 40
+    photo = JPEG * 2000  # ~0.5 MB: enough work per message for kills to land mid-pass
     for i in range(count):
         imap_account.append(make_mail(message_id=f"<kill-{i}@example.gov.vn>",
                                       attachments=[(f"ảnh {i}.jpg", photo + bytes([i]),
                                                     "image/jpeg")]), internaldate=at(10))
     rng = random.Random(20231015)
     kills = 0
-    for _ in range(8):
+    for _ in range(12):
+        seen = len(_ledger(config))
+        if seen == count and all(d != "pending" for _, _, d, _ in _ledger(config)):
+            break
         proc = subprocess.Popen(_mailbot(config, "poll"), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.4, 2.0))
+        # Kill once this pass has visibly started working, at a random moment after.
+        _wait_for(lambda: proc.poll() is not None or len(_ledger(config)) > seen, 30)
+        time.sleep(rng.uniform(0.0, 0.4))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -81,7 +90,7 @@ def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
 
 def test_the_daemon_files_mail_as_it_arrives_and_stops_cleanly_on_sigterm(
         tmp_path: Path, imap_account: ImapAccount) -> None:
-    config = write_config(tmp_path, imap_account, extra_imap="poll_interval = 600")
+    config = write_config(tmp_path, imap_account, poll_interval=600)
     subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
     log = tmp_path / "daemon.log"
     with log.open("w") as err:

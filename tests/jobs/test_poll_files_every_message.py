@@ -97,7 +97,7 @@ def test_a_new_uidvalidity_files_nothing_twice_and_picks_up_new_mail(
     old_validity = imap_account.uidvalidity()
     imap_account.recreate_folder()
     assert imap_account.uidvalidity() != old_validity
-    extra_key, extra_raw, extra_when = month_of_mail()[0]
+    _, extra_raw, extra_when = month_of_mail()[0]
     imap_account.append(extra_raw.replace(b"<hn-1@", b"<hn-9@"), internaldate=extra_when)
 
     mailbot("poll", now="2023-10-18T10:00")
