@@ -84,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    logging.getLogger("imapclient").setLevel(logging.WARNING)
+    for noisy in ("imapclient", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)
     try:
         return _COMMANDS[_command_name(args)](args)

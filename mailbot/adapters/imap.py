@@ -165,8 +165,10 @@ class ImapMailbox:
         """Only the identifying header fields, for mail that is recorded but not processed."""
         fields = "BODY.PEEK[HEADER.FIELDS (FROM SUBJECT MESSAGE-ID)]"
         data = self._call("fetch headers", self.client.fetch, [e.uid for e in batch], [fields])
-        key = b"BODY[HEADER.FIELDS (FROM SUBJECT MESSAGE-ID)]"
-        return {int(uid): bytes(item.get(key, b"")) for uid, item in data.items()}
+        # Servers echo the section name in their own spelling: take whichever came back.
+        return {int(uid): next((bytes(v) for k, v in item.items()
+                                if k.upper().startswith(b"BODY[HEADER")), b"")
+                for uid, item in data.items()}
 
     def wait(self, seconds: float) -> bool:
         """Block until the server reports new mail (IDLE) or ``seconds`` pass.

@@ -100,14 +100,19 @@ def _assemble(msg: Message, found: Found, defects: list[str]) -> ParsedMail:
 
 def _forwarded_from(found: Found, own_text: str) -> Address | None:
     if found.forwards:
-        return first_address(first_headers(found.forwards[0]).get("from"))
+        sender = first_address(first_headers(found.forwards[0]).get("from"))
+        if sender is not None:
+            return sender
     return inline_forward_sender(own_text)
 
 
 def _delivery_report(msg: Message, found: Found, from_: Address | None, subject: str,
                      own_text: str) -> DeliveryReport | None:
-    report_type = msg.get_param("report-type") if msg.get_content_type() == "multipart/report" \
-        else None
-    if isinstance(report_type, str) and report_type.lower() == "delivery-status":
-        return dsn_report(found.dsn_blocks or [])
-    return plain_bounce(from_, subject, own_text)
+    bounce = plain_bounce(from_, subject, own_text)
+    report_type = msg.get_param("report-type")
+    if (msg.get_content_type() == "multipart/report" and isinstance(report_type, str)
+            and report_type.lower() == "delivery-status"):
+        if found.dsn_blocks:
+            return dsn_report(found.dsn_blocks)
+        return bounce or DeliveryReport(failed_recipients=())  # a DSN without its fields
+    return bounce

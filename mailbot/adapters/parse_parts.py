@@ -110,8 +110,6 @@ def _leaf(part: Message, view: Message, ctype: str, found: Found, *, in_forward:
     if ctype in _TNEF_TYPES or (filename or "").lower() == "winmail.dat":
         _winmail(data, filename or "winmail.dat", ctype, found)
         return
-    if ctype == "message/rfc822":  # a transfer-encoded forward the stdlib left as text
-        found.defects.append("forwarded message is transfer-encoded: kept as a file")
     if not filename:
         prefix = "image" if ctype.startswith("image/") and view.get("content-id") else "attachment"
         filename = found.generated_name(ctype, prefix)
@@ -131,6 +129,10 @@ def _forward(part: Message, view: Message, children: list[Message], found: Found
     if not children:
         return
     inner = children[0]
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if cte in ("base64", "quoted-printable"):
+        _encoded_forward(view, inner, cte, found)
+        return
     found.forwards.append(inner)
     sub = found.inner()
     before = len(found.attachments)
@@ -146,6 +148,22 @@ def _forward(part: Message, view: Message, children: list[Message], found: Found
         return
     name = part_filename(view, found.defects) or found.generated_name("message/rfc822",
                                                                       "forwarded-message")
+    found.attachments.append(Attachment(name, "message/rfc822", data, from_forward=True))
+
+
+def _encoded_forward(view: Message, inner: Message, cte: str, found: Found) -> None:
+    """RFC 2046 forbids encoding message/rfc822, and the stdlib then reads the encoded
+    text as a headerless message. Decoding it would mean parsing unchecked nested
+    bytes: it is kept as a file instead, decoded, with a defect."""
+    encoded = inner.get_payload()
+    text = encoded if isinstance(encoded, str) else ""
+    leaf = Message()
+    leaf["Content-Transfer-Encoding"] = cte
+    leaf.set_payload(text.encode("ascii", "replace").decode("ascii"))
+    data = _payload(leaf, "message/rfc822", found.defects)
+    name = part_filename(view, found.defects) or found.generated_name("message/rfc822",
+                                                                      "forwarded-message")
+    found.defects.append(f"forwarded message is {cte}-encoded: kept as a file")
     found.attachments.append(Attachment(name, "message/rfc822", data, from_forward=True))
 
 

@@ -35,7 +35,9 @@ def make_mail(
     forward_of: bytes | None = None,
 ) -> bytes:
     """One message as bytes (CRLF line ends). Attachments are (filename, data, mime type)."""
-    msg = EmailMessage(policy=email.policy.SMTP)
+    # CPython's header folding drops the space between two encoded-words it splits
+    # ("việc tốt" -> "việctốt"); unfolded headers (< 998 chars) avoid that bug.
+    msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject

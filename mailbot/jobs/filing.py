@@ -33,9 +33,6 @@ def file_mail(app: App, mail: ParsedMail, received_at: datetime, *,
         match = match_unit(mail, app.roster(), sent_ids={})
         verdict = classify(mail, arrived=received_at, match=match, policy=app.policy,
                            compiled_at={})
-        if match is not None and verdict.disposition == Disposition.SUBMISSION:
-            verdict = Verdict(verdict.disposition, f"{verdict.reason} (matched by {match.how})",
-                              verdict.unit, verdict.period, verdict.late)
     files = []
     if verdict.disposition in _KEEPS_FILES:
         files = [StoredFile(filename=a.filename, display_name=display_name(a.filename),

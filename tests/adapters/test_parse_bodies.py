@@ -175,3 +175,16 @@ def test_quoted_printable_and_base64_bodies_are_decoded() -> None:
 
     assert parse_mail(qp).text == "Phòng Nội vụ ok"
     assert parse_mail(b64).text == "Phòng Nội vụ ok"
+
+
+def test_a_message_that_breaks_mail_parser_is_read_with_the_stdlib() -> None:
+    # mail-parser 4.8 raises TypeError on an epilogue defect when the top level has
+    # no boundary (here: a message/rfc822 wrapping an empty multipart).
+    raw = (b"From: UBND <ubnd@example.gov.vn>\r\nContent-Type: message/rfc822\r\n\r\n"
+           b"From: =?utf-8?q?Tr=E1=BA=A7n?= <a@example.vn>\r\n"
+           b'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x--\r\n')
+
+    mail = parse_mail(raw)
+
+    assert "mail-parser failed (TypeError): parsed with the stdlib" in mail.defects
+    assert mail.forwarded_from is not None and mail.forwarded_from.addr == "a@example.vn"

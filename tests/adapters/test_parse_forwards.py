@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,21 @@ def test_a_forwarded_message_with_nothing_in_it_is_kept_as_an_eml() -> None:
     assert [(a.filename, a.content_type, a.from_forward) for a in mail.attachments] == [
         ("forwarded.eml", "message/rfc822", True)]
     assert b"Subject: =?utf-8?q?tr=E1=BB=91ng?=" in mail.attachments[0].data
+
+
+def test_a_base64_encoded_forwarded_message_is_kept_decoded_as_a_file() -> None:
+    original = _original()
+    raw = multipart([
+        leaf([("Content-Type", "text/plain; charset=utf-8")], "chuyển tiếp".encode()),
+        leaf([("Content-Type", "message/rfc822"), ("Content-Transfer-Encoding", "base64")],
+             base64.encodebytes(original)),
+    ], headers=TOP)
+
+    mail = parse_mail(raw)
+
+    assert [(a.filename, a.data, a.from_forward) for a in mail.attachments] == [
+        ("forwarded-message-1.eml", original, True)]
+    assert "forwarded message is base64-encoded: kept as a file" in mail.defects
 
 
 def test_forwarded_from_is_the_sender_of_the_first_attached_message() -> None:

@@ -130,3 +130,4 @@ def test_a_big_photo_message_within_the_limits_parses() -> None:
                     headers=TOP)
 
     assert parse_mail(raw).attachments[0].data == photo
+

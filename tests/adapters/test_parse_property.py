@@ -10,6 +10,7 @@ import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,11 @@ from mailbot.adapters.parse import parse_mail
 from mailbot.core.model import ParsedMail
 from mailbot.errors import ParseError
 from tests.adapters.parse_builders import make_tnef
+
+# Hypothesis's failure explanation imports mypy_extensions, whose DeprecationWarning
+# (an error under filterwarnings=error) would hide a real failure behind INTERNALERROR.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
 
 CHARSETS = ["utf-8", "windows-1258", "viscii", "tcvn", "us-ascii", "iso-8859-1", "x-unknown",
             "punycode", "utf-16", "base64", ""]

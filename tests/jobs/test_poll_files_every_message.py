@@ -46,6 +46,9 @@ def test_it_files_each_kind_of_mail_with_its_unit_month_and_reason(
     for row in got.values():
         assert row["reason"], row
     assert "List-Id" in got["newsletter"]["reason"]
+    assert got["baseline"]["subject"] == "Gương người tốt việc tốt tháng 8/2023"
+    assert got["baseline"]["message_id"] == "old-1@example.gov.vn"
+    assert got["baseline"]["attachments"] == []
     assert "vanthu.hoanghia@gmail.com" in got["bounce"]["reason"]
 
 
