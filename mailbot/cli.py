@@ -65,6 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--remember", action="store_true",
                    help="also match this sender's address to the unit from now on")
 
+    sub.add_parser("tick", help="poll, do every duty due now, deliver the outbox, then exit",
+                   description="One pass of what the daemon does, at now (or --now): "
+                               "ingest, queue due reminders and status emails, deliver.")
+
+    rm = sub.add_parser("remind", help="show who would be reminded for a month",
+                        description="Show the units that would be reminded and the email.")
+    rm.add_argument("--period", metavar="YYYY-MM", type=_period_arg, required=True,
+                    help="the month whose deadline the reminder is about")
+    rm.add_argument("--dry-run", action="store_true", required=True,
+                    help="only show; reminders are sent by `tick` and `run` on their days")
+
+    o = sub.add_parser("outbox", help="every email mailbot sent or will send",
+                       description="List the outbox with each email's delivery status.")
+    o.add_argument("--json", action="store_true", help="machine-readable output")
+
+    ex = sub.add_parser("excuse", help="excuse a unit for a month (no reminder, not missing)",
+                        description="Excuse a unit for a month: it gets no reminder and is "
+                                    "shown as excused.")
+    ex.add_argument("unit", metavar="UNIT", help="unit code from the config")
+    ex.add_argument("--period", metavar="YYYY-MM", type=_period_arg, required=True,
+                    help="the month")
+    ex.add_argument("--reason", required=True, help="why (shown to the office)")
+
     d = sub.add_parser("demo", help="run a real ingestion pass on a throwaway local mailbox",
                        description="Start a throwaway IMAP server on loopback, fill it with "
                                    "a month of sample mail, and run db upgrade, poll, "
@@ -84,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    for noisy in ("imapclient", "alembic"):
+    for noisy in ("imapclient", "alembic", "mailparser", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)
     try:
@@ -182,7 +205,7 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     app = _app(args)
-    from mailbot.adapters.db.queries import submission_facts
+    from mailbot.adapters.db.queries import excused, submission_facts
     from mailbot.core.periods import assign_period
     from mailbot.core.status import period_status
     from mailbot.render_cli import status_json, status_table
@@ -191,7 +214,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     period = args.period or assign_period(
         _now(args, cfg.timezone), subject="", schedule=cfg.schedule, tz=cfg.timezone,
         compiled_at={})[0]
-    rows = period_status(cfg.units, submission_facts(app.engine, period))
+    rows = period_status(cfg.units, submission_facts(app.engine, period),
+                         excused(app.engine, period))
     if args.json:
         print(json.dumps(status_json(rows), ensure_ascii=False, indent=2))
     else:
@@ -215,6 +239,60 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
     outcome = reprocess(app, args.message, _now(args, app.config.timezone))
     print(f"message #{args.message}: {outcome}")
+    return EXIT_OK
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.tick import tick
+
+    result = tick(app, _now(args, app.config.timezone))
+    print(result.line)
+    return EXIT_ERROR if result.poll_failed else EXIT_OK
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.duties import reminders
+
+    if app.config.smtp is None:
+        raise ConfigError("no [smtp] section: mailbot sends no reminders")
+    mails = reminders(app, args.period, _now(args, app.config.timezone), dry_run=True)
+    print(f"{len(mails)} unit(s) would be reminded for {args.period}")
+    for m in mails:
+        print(f"- {m.unit}: {', '.join(m.to)}")
+    if mails:
+        import email
+        import email.policy
+
+        sample = email.message_from_bytes(mails[0].raw, policy=email.policy.default)
+        body = sample.get_body(preferencelist=("plain",))
+        print(f"\nSubject: {sample['Subject']}\n")
+        print(body.get_content() if body is not None else "")
+    return EXIT_OK
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.db.outbox import Outbox
+    from mailbot.render_cli import outbox_json, outbox_table
+
+    rows = Outbox(app.engine).rows()
+    print(json.dumps(outbox_json(rows), ensure_ascii=False, indent=2) if args.json
+          else outbox_table(rows, app.config.timezone))
+    return EXIT_OK
+
+
+def cmd_excuse(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.db.store import LedgerEdits
+    from mailbot.errors import NotFound
+
+    if app.roster().by_code(args.unit) is None:
+        raise NotFound(f"no unit with code {args.unit!r}")
+    LedgerEdits(app.engine).excuse(args.unit, str(args.period), args.reason,
+                                   _now(args, app.config.timezone))
+    print(f"{args.unit} excused for {args.period}")
     return EXIT_OK
 
 
@@ -244,4 +322,5 @@ def _instant_arg(text: str) -> datetime:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "db upgrade": cmd_db_upgrade, "poll": cmd_poll, "run": cmd_run, "messages": cmd_messages,
     "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess, "demo": cmd_demo,
+    "tick": cmd_tick, "remind": cmd_remind, "outbox": cmd_outbox, "excuse": cmd_excuse,
 }

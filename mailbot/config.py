@@ -47,9 +47,32 @@ class ImapConfig:
 
 
 @dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str
+    from_address: str
+    from_name: str = "Phòng Nội vụ"
+    timeout: float = 60.0
+    ca_file: Path | None = None
+    max_per_connection: int = 50
+
+
+@dataclass(frozen=True)
 class IngestConfig:
     max_message_bytes: int = 50 * 2**20
     max_attempts: int = 5
+    retry_base_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    templates_dir: Path | None = None
+    acks_per_address_per_day: int = 5
+    ack_max_age_days: int = 7
+    max_attempts: int = 8
     retry_base_seconds: float = 60.0
 
 
@@ -65,6 +88,11 @@ class Config:
     units: tuple[Unit, ...]
     own_addresses: frozenset[str]
     message_id_domain: str
+    smtp: SmtpConfig | None = None
+    office_emails: tuple[str, ...] = ()
+    reminder_days_before: tuple[int, ...] = (5, 1)
+    send_time: time = time(8, 0)
+    outbox: OutboxConfig = OutboxConfig()
 
 
 def default_config_path() -> Path:
@@ -91,7 +119,7 @@ def load_config(path: Path | None = None) -> Config:
 def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     base = path.parent
     top = _Table(raw, "", {"timezone", "data_dir", "database", "imap", "schedule", "ingest",
-                           "units"})
+                           "units", "smtp", "office", "outbox"})
     tz = _timezone(top.get("timezone", str, "Asia/Ho_Chi_Minh"))
     data_dir = _path(base, top.get("data_dir", str, "var"))
 
@@ -102,13 +130,20 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     imap = _imap(top.table("imap", set(ImapConfig.__dataclass_fields__) | {
         "password_env", "password_file"}), base)
 
-    sched = top.table("schedule", {"deadline_day", "digest_day", "digest_time"})
+    sched = top.table("schedule", {"deadline_day", "digest_day", "digest_time",
+                                   "reminder_days_before", "send_time"})
     deadline_day = sched.get("deadline_day", int, 15, check=lambda v: 1 <= v <= 27,
                              why="must be a day between 1 and 27")
     digest_day = sched.get("digest_day", int, deadline_day + 2,
                            check=lambda v: deadline_day < v <= 28,
                            why=f"must be after deadline_day ({deadline_day}) and at most 28")
     digest_time = _clock(sched, "digest_time", "08:00")
+    send_time = _clock(sched, "send_time", "08:00")
+    reminders = sched.get("reminder_days_before", list, [5, 1])
+    if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d < deadline_day
+               for d in reminders):
+        raise ConfigError(f"schedule.reminder_days_before must be whole days between 0 and "
+                          f"{deadline_day - 1} (before deadline_day), got {reminders!r}")
 
     ing = top.table("ingest", set(IngestConfig.__dataclass_fields__))
     ingest = IngestConfig(
@@ -122,14 +157,20 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     )
 
     units = _units(top)
-    own = {imap.username.lower()} if "@" in imap.username else set()
-    domain = imap.username.rpartition("@")[2] or "localhost"
+    smtp = _smtp(top.table("smtp", set(SmtpConfig.__dataclass_fields__) | {
+        "password_env", "password_file"}), base) if "smtp" in top.raw else None
+    office = top.table("office", {"emails"})
+    office_emails = tuple(_address(office, "emails", e) for e in office.get("emails", list, []))
+    own = {a for a in (imap.username.lower(), smtp.from_address if smtp else "") if "@" in a}
+    domain = (smtp.from_address if smtp else imap.username).rpartition("@")[2] or "localhost"
     return Config(
         path=path, timezone=tz, data_dir=data_dir, database_url=url, imap=imap,
         schedule=Schedule(deadline_day=deadline_day, digest_day=digest_day,
                           digest_time=digest_time),
         ingest=ingest, units=units, own_addresses=frozenset(own),
-        message_id_domain=f"mailbot.{domain}",
+        message_id_domain=f"mailbot.{domain}", smtp=smtp, office_emails=office_emails,
+        reminder_days_before=tuple(sorted(set(reminders), reverse=True)), send_time=send_time,
+        outbox=_outbox(top.table("outbox", set(OutboxConfig.__dataclass_fields__)), base),
     )
 
 
@@ -297,3 +338,50 @@ def _units(top: _Table) -> tuple[Unit, ...]:
         aliases = tuple(str(a) for a in t.get("aliases", list, []))
         units.append(Unit(code=code, name=name, emails=emails, aliases=aliases))
     return tuple(units)
+
+
+def _address(t: _Table, key: str, value: object) -> str:
+    if not isinstance(value, str) or not _EMAIL_RE.match(value.strip()):
+        raise ConfigError(f"{t.key(key)}: {value!r} is not an email address")
+    return value.strip().lower()
+
+
+def _smtp(t: _Table, base: Path) -> SmtpConfig:
+    host = t.get("host", str)
+    security = t.get("security", str, "tls", check=lambda v: v in SECURITY_CHOICES,
+                     why="must be one of tls, starttls, plain")
+    if security == "plain" and not _is_loopback(host):
+        raise ConfigError(f"{t.key('security')} = \"plain\" is only allowed to a loopback "
+                          f"host, not {host!r}: use \"tls\" or \"starttls\"")
+    username = t.get("username", str, "")
+    ca = t.get("ca_file", str, "")
+    return SmtpConfig(
+        host=host,
+        port=t.get("port", int, {"tls": 465, "starttls": 587, "plain": 25}[security],
+                   check=lambda v: 0 < v < 65536, why="must be a TCP port"),
+        security=security, username=username,
+        password=_secret(t, base) if username else "",
+        from_address=_address(t, "from_address", t.get("from_address", str)),
+        from_name=t.get("from_name", str, "Phòng Nội vụ", check=lambda v: "\n" not in v,
+                        why="must be a single line"),
+        timeout=float(t.get("timeout", (int, float), 60.0, check=lambda v: v > 0,
+                            why="must be > 0 seconds")),
+        ca_file=_path(base, ca) if ca else None,
+        max_per_connection=t.get("max_per_connection", int, 50, check=lambda v: v >= 1,
+                                 why="must be at least 1"),
+    )
+
+
+def _outbox(t: _Table, base: Path) -> OutboxConfig:
+    templates = t.get("templates_dir", str, "")
+    return OutboxConfig(
+        templates_dir=_path(base, templates) if templates else None,
+        acks_per_address_per_day=t.get("acks_per_address_per_day", int, 5,
+                                       check=lambda v: v >= 0, why="must be >= 0"),
+        ack_max_age_days=t.get("ack_max_age_days", int, 7, check=lambda v: v >= 0,
+                               why="must be >= 0"),
+        max_attempts=t.get("max_attempts", int, 8, check=lambda v: 1 <= v <= 100,
+                           why="must be 1..100"),
+        retry_base_seconds=float(t.get("retry_base_seconds", (int, float), 60.0,
+                                       check=lambda v: v >= 0, why="must be >= 0")),
+    )

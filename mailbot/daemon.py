@@ -1,4 +1,7 @@
-"""`mailbot run`: keep the ledger current until stopped.
+"""`mailbot run`: keep the ledger current and do every dated duty until stopped.
+
+One daemon per database (a lease row); the scheduler (mailbot.scheduler) runs the
+dated duties and outbox retries in the background, while the main thread ingests.
 
 One loop: poll, then wait on IMAP IDLE (re-issued well before the server's 30-minute
 limit) or, without IDLE, sleep; a poll after every wake-up or `poll_interval` is the
@@ -9,6 +12,7 @@ SIGTERM/SIGINT stop the daemon between steps, or at once while it is only waitin
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -16,10 +20,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from types import FrameType
 
+from mailbot.adapters.db import lease
 from mailbot.adapters.imap import ImapMailbox
 from mailbot.app import App
 from mailbot.errors import MailbotError
+from mailbot.jobs.duties import run_duties
+from mailbot.jobs.exclusive import holding_lease
 from mailbot.jobs.ingest import poll
+from mailbot.jobs.outgoing import deliver_outbox
+from mailbot.scheduler import schedule_table, start
 
 log = logging.getLogger(__name__)
 BACKOFF_START, BACKOFF_MAX = 5.0, 300.0
@@ -63,7 +72,36 @@ class Stopper:
 
 
 def run(app: App, clock: Callable[[], datetime]) -> int:
-    stop = Stopper()
+    owner = lease.me()
+    with holding_lease(app, owner):
+        stop = Stopper()
+        _catch_up(app, clock())
+
+        def heartbeat() -> None:
+            if lease.take(app.engine, owner) is not None:
+                log.error("lost the daemon lease to another process: stopping")
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        scheduler = start(app, clock, schedule_table(app),
+                          extra=[("lease-heartbeat", heartbeat, {"seconds": 20})])
+        try:
+            _ingest_loop(app, clock, stop)
+        finally:
+            scheduler.shutdown(wait=True)
+    log.info("mailbot stopped")
+    return 0
+
+
+def _catch_up(app: App, now: datetime) -> None:
+    """Duties whose time passed while mailbot was down are done now."""
+    try:
+        run_duties(app, now)
+        deliver_outbox(app, now)
+    except MailbotError as e:
+        log.warning("catching up at start failed: %s", e)
+
+
+def _ingest_loop(app: App, clock: Callable[[], datetime], stop: Stopper) -> None:
     cfg = app.config.imap
     delay = BACKOFF_START
     log.info("mailbot running: %s@%s:%d folder %r", cfg.username, cfg.host, cfg.port, cfg.folder)
@@ -74,6 +112,9 @@ def run(app: App, clock: Callable[[], datetime]) -> int:
                 delay = BACKOFF_START
                 while not stop.requested:
                     log.info("%s", poll(app, mailbox, clock()).line())
+                    sent = deliver_outbox(app, clock())  # acknowledgements within seconds
+                    if sent:
+                        log.info("outbox: %s", ", ".join(f"{k} {v}" for k, v in sent.items()))
                     with stop.interruptible():
                         mailbox.wait(cfg.poll_interval)
         except MailbotError as e:
@@ -82,5 +123,3 @@ def run(app: App, clock: Callable[[], datetime]) -> int:
             log.warning("%s; retrying in %.0f s", e, delay)
             stop.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
-    log.info("mailbot stopped")
-    return 0

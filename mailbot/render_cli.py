@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from mailbot.adapters.db.outbox import OutboxRow
 from mailbot.adapters.db.queries import LedgerEntry
 from mailbot.core.model import Period
 from mailbot.core.status import UnitStatus
@@ -47,9 +48,10 @@ def status_json(rows: Sequence[UnitStatus]) -> list[dict[str, Any]]:
 
 
 def status_table(rows: Sequence[UnitStatus], period: Period, tz: tzinfo) -> str:
-    counts = {k: sum(1 for s in rows if s.status == k) for k in ("on_time", "late", "missing")}
+    counts = {k: sum(1 for s in rows if s.status == k)
+              for k in ("on_time", "late", "missing", "excused")}
     head = (f"{period}: {counts['on_time']} on time, {counts['late']} late, "
-            f"{counts['missing']} missing, of {len(rows)} units")
+            f"{counts['missing']} missing, {counts['excused']} excused, of {len(rows)} units")
     width = max([len(s.unit.name) for s in rows] + [4])
     lines = [head, f"{'UNIT':{width}}  {'STATUS':8}  {'SENT':>4}  FIRST RECEIVED"]
     for s in rows:
@@ -65,3 +67,25 @@ def _local(when: datetime, tz: tzinfo) -> str:
 def _clip(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def outbox_json(rows: Sequence[OutboxRow]) -> list[dict[str, Any]]:
+    return [{"id": r.id, "kind": r.kind, "period": r.period, "unit": r.unit, "to": list(r.to),
+             "subject": r.subject, "status": r.status, "attempts": r.attempts,
+             "last_error": r.last_error, "message_id": r.message_id,
+             "refused": r.refused,
+             "created_at": r.created_at.isoformat(),
+             "sent_at": r.sent_at.isoformat() if r.sent_at else None} for r in rows]
+
+
+def outbox_table(rows: Sequence[OutboxRow], tz: tzinfo) -> str:
+    if not rows:
+        return "the outbox is empty"
+    lines = [f"{'ID':>5}  {'CREATED':16}  {'KIND':13}  {'STATUS':7}  {'TRIES':>5}  TO / SUBJECT"]
+    for r in rows:
+        lines.append(f"{r.id:>5}  {_local(r.created_at, tz)}  {r.kind:13}  {r.status:7}  "
+                     f"{r.attempts:>5}  {', '.join(r.to)}")
+        lines.append(f"{'':>5}  {'':16}  {_clip(r.subject, 70)}")
+        if r.last_error:
+            lines.append(f"{'':>5}  {'':16}  error: {r.last_error}")
+    return "\n".join(lines)

@@ -10,6 +10,7 @@ import pytest
 
 from mailbot.cli import main
 from tests.servers.dovecot import ImapAccount
+from tests.servers.smtp import SmtpServer
 
 UNITS = """
 [[units]]
@@ -35,10 +36,27 @@ emails = ["tuphap@example.gov.vn"]
 """
 
 
+OFFICE_ADDRESS = "noivuduongkinh@example.com"
+OFFICE_BOSS = "truongphong.noivu@example.gov.vn"
+
+
 def write_config(folder: Path, account: ImapAccount, *, extra_imap: str = "",
                  import_since: str = "2023-09-01", extra: str = "",
-                 poll_interval: float = 2) -> Path:
-    """A config for ``account`` on the test Dovecot, data under ``folder``."""
+                 poll_interval: float = 2, smtp: SmtpServer | None = None) -> Path:
+    """A config for ``account`` on the test Dovecot, data under ``folder``; with ``smtp``,
+    mailbot sends through that loopback server as the office."""
+    if smtp is not None:
+        extra += f"""
+[smtp]
+host = "{smtp.host}"
+port = {smtp.port}
+security = "plain"
+from_address = "{OFFICE_ADDRESS}"
+from_name = "Phòng Nội vụ quận Dương Kinh"
+timeout = 5
+[office]
+emails = ["{OFFICE_BOSS}"]
+"""
     (folder / "imap-password").write_text(account.password + "\n")
     path = folder / "mailbot.toml"
     path.write_text(f"""

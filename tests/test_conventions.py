@@ -57,6 +57,7 @@ def test_every_cli_command_has_help() -> None:
 
 def test_the_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILBOT_IMAP_PASSWORD", "app-password")
+    monkeypatch.setenv("MAILBOT_SMTP_PASSWORD", "app-password")
     config = load_config(ROOT / "config.example.toml")
     assert len(config.units) >= 30
     assert config.imap.import_since.isoformat() == "2023-10-01"

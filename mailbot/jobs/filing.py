@@ -6,6 +6,7 @@ from datetime import datetime
 
 from mailbot.core.filenames import display_name
 
+from mailbot.adapters.db.outbox import Outbox
 from mailbot.adapters.db.store import Filing, StoredFile
 from mailbot.app import App
 from mailbot.core.classify import classify
@@ -30,7 +31,8 @@ def file_mail(app: App, mail: ParsedMail, received_at: datetime, *,
         verdict = Verdict(Disposition.SUBMISSION, f"assigned to unit {assign_to} by the office",
                           unit=assign_to, period=period, late=late)
     else:
-        match = match_unit(mail, app.roster(), sent_ids={})
+        sent = Outbox(app.engine).units_of([*mail.in_reply_to, *mail.references])
+        match = match_unit(mail, app.roster(), sent_ids=sent)
         verdict = classify(mail, arrived=received_at, match=match, policy=app.policy,
                            compiled_at={})
     files = []

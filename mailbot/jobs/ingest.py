@@ -26,6 +26,7 @@ from mailbot.adapters.parse_headers import first_address, first_headers, header_
 from mailbot.app import App
 from mailbot.core.model import Address, Disposition
 from mailbot.errors import ParseError
+from mailbot.jobs.acks import with_ack
 from mailbot.jobs.filing import file_mail
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ def process_one(app: App, p: Pending, now: datetime, *, assign_to: str | None = 
         raw = app.raw_mail.get(p.raw_sha256)
         mail = parse_mail(raw, limits=ParseLimits(max_bytes=ing.max_message_bytes))
         filing = file_mail(app, mail, p.received_at, assign_to=assign_to)
+        filing = with_ack(app, mail, filing, p.id, p.received_at, now)
         app.store.file(p.id, filing, now)
         return filing.verdict.disposition.value
     except ParseError as e:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
+import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import DATA_SIZE_DEFAULT, SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.servers import free_port
 
 Stage = Literal["MAIL", "RCPT", "DATA"]
+Tls = Literal["starttls", "implicit"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,17 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
+    async def handle_EHLO(
+        self, smtp: SMTP, session: Session, envelope: Envelope, hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        with self.server._lock:
+            self.server._peers.add(session.peer)
+        if self.server._users is None:  # aiosmtpd offers AUTH over TLS even with no users
+            return [r for r in responses if not r[4:].upper().startswith("AUTH")]
+        return responses
+
     async def handle_MAIL(
         self, smtp: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
@@ -51,6 +68,9 @@ class _Handler:
     async def handle_RCPT(
         self, smtp: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
+        refusal = self.server._refusals.get(address.lower())
+        if refusal:
+            return refusal
         # One transaction consumes one fault, however many recipients it names:
         # the first RCPT decides for them all (aiosmtpd makes a new Envelope each time).
         if not hasattr(envelope, "rcpt_fault"):
@@ -70,6 +90,8 @@ class _Handler:
         received = Received(
             str(envelope.mail_from), tuple(envelope.rcpt_tos), raw, datetime.now(UTC)
         )
+        if self.server._take_hang():
+            await asyncio.sleep(3600)  # cancelled when the client gives up and hangs up
         if self.server._take_drop():
             self.server.dropped.append(received)
             assert isinstance(smtp.transport, asyncio.Transport)
@@ -85,18 +107,47 @@ class SmtpServer:
     Faults: `fail_next(n, code, stage)` answers the next n transactions with `code` at
     MAIL, RCPT or DATA (a 421 reply also closes the connection); `drop_next(n)` reads the
     next n messages, then drops the connection without replying (see `dropped`).
+
+    Options: `tls="starttls"` offers STARTTLS, `tls="implicit"` speaks TLS from the first
+    byte, both with a certificate for 127.0.0.1 signed by a throwaway CA (`ca_file`);
+    `size_limit` is the SIZE advertised in EHLO (None: no SIZE); `users` (login ->
+    password) turns on AUTH, offered only over TLS. `connections` counts the client
+    connections that said EHLO. `refuse(address)` and `hang_next(n)` add more faults.
     """
 
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, tls: Tls | None = None, size_limit: int | None = DATA_SIZE_DEFAULT,
+        users: Mapping[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.messages: list[Received] = []
         self.dropped: list[Received] = []
+        self.ca_file: Path | None = None
         self._faults: list[_Fault] = []
         self._drops = 0
+        self._hangs = 0
+        self._refusals: dict[str, str] = {}
+        self._peers: set[object] = set()
         self._lock = threading.Condition()
-        self._controller = Controller(_Handler(self), hostname=self.host, port=self.port)
+        self._users = None if users is None else dict(users)
+        self._tmp: str | None = None
+        options: dict[str, Any] = {"data_size_limit": size_limit}
+        if users is not None:
+            options["authenticator"] = self._authenticate
+        if tls:
+            self._tmp = tempfile.mkdtemp(prefix="smtp-tls-")
+            context, self.ca_file = _tls_context(Path(self._tmp), self.host)
+            options["ssl_context" if tls == "implicit" else "tls_context"] = context
+        self._controller = Controller(
+            _Handler(self), hostname=self.host, port=self.port, **options
+        )
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._peers)
 
     def __enter__(self) -> SmtpServer:
         self._controller.start()
@@ -106,6 +157,15 @@ class SmtpServer:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._controller.stop()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _authenticate(
+        self, smtp: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (self._users or {}).get(
+            data.login.decode()) == data.password.decode()
+        return AuthResult(success=ok, handled=False)
 
     def fail_next(self, count: int, code: int = 451, stage: Stage = "DATA", text: str = "") -> None:
         text = text or {4: "Try again later", 5: "Rejected"}.get(code // 100, "Fault")
@@ -115,6 +175,16 @@ class SmtpServer:
     def drop_next(self, count: int = 1) -> None:
         with self._lock:
             self._drops += count
+
+    def refuse(self, address: str, code: int = 550, text: str = "5.1.1 No such user") -> None:
+        """Refuse RCPT TO `address` in every transaction from now on."""
+        with self._lock:
+            self._refusals[address.lower()] = f"{code} {text}"
+
+    def hang_next(self, count: int = 1) -> None:
+        """Read the next `count` messages and never answer the final dot."""
+        with self._lock:
+            self._hangs += count
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[Received]:
         """Wait until at least `count` messages were accepted; return them all."""
@@ -133,6 +203,13 @@ class SmtpServer:
         with self._lock:
             self.messages.append(received)
             self._lock.notify_all()
+
+    def _take_hang(self) -> bool:
+        with self._lock:
+            if self._hangs:
+                self._hangs -= 1
+                return True
+            return False
 
     def _take_drop(self) -> bool:
         with self._lock:
@@ -155,3 +232,56 @@ class SmtpServer:
 def _close(smtp: Any) -> None:
     if smtp.transport is not None:
         smtp.transport.close()
+
+
+def _tls_context(folder: Path, host: str) -> tuple[ssl.SSLContext, Path]:
+    """A server context whose certificate (for `host`) a throwaway CA signed; the CA's
+    certificate is written to folder/ca.pem for clients to trust."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailbot test CA")])
+    usage = dict.fromkeys(("content_commitment", "key_encipherment", "data_encipherment",
+                           "key_agreement", "encipher_only", "decipher_only"), False)
+    ca = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, key_cert_sign=True,
+                                     crl_sign=True, **usage), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                       critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(ca_name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address(host)), x509.DNSName("localhost")]),
+            critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False,
+                                     crl_sign=False, **usage), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                       critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "server.pem").write_bytes(cert.public_bytes(pem) + key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "server.pem")
+    return context, folder / "ca.pem"

@@ -6,9 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from mailbot.adapters.db.schema import attachments, messages
+from mailbot.adapters.db.schema import attachments, excuses, messages
 from mailbot.core.model import Disposition, Period
 from mailbot.core.status import SubmissionFact
 
@@ -71,3 +71,16 @@ def submission_facts(engine: Engine, period: Period) -> list[SubmissionFact]:
     with engine.connect() as conn:
         return [SubmissionFact(unit=r.unit, received_at=r.received_at, late=bool(r.late))
                 for r in conn.execute(q)]
+
+
+def excused(engine: Engine, period: Period) -> dict[str, str]:
+    with engine.connect() as conn:
+        return {r.unit: r.reason for r in conn.execute(
+            select(excuses.c.unit, excuses.c.reason).where(excuses.c.period == str(period)))}
+
+
+def disposition_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {r.disposition: r.n for r in conn.execute(
+            select(messages.c.disposition, func.count().label("n")).group_by(
+                messages.c.disposition))}

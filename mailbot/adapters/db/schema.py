@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -126,4 +127,50 @@ bouncing_addresses = Table(
     Column("count", Integer, nullable=False),
     Column("last_message", Integer, ForeignKey("messages.id", ondelete="SET NULL")),
     Column("diagnostic", Text, nullable=False, default=""),
+)
+
+# Everything mailbot sends: a row (with its unique key and Message-ID) is committed
+# before any SMTP call, so a crash can neither lose an email nor send it twice.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),  # kind:period:unit:step
+    Column("kind", String(32), nullable=False),
+    Column("period", String(7)),
+    Column("unit", String(64)),
+    Column("step", String(64), nullable=False, default=""),
+    Column("message", Integer, ForeignKey("messages.id", ondelete="SET NULL")),
+    Column("to_addrs", Text, nullable=False),  # comma-separated, lower-case
+    Column("subject", Text, nullable=False),
+    Column("message_id", String(998), nullable=False, unique=True),
+    Column("raw", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, sending, sent, failed, unknown
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("refused", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_status", "status", "next_attempt_at"),
+    Index("ix_outbox_kind_period", "kind", "period"),
+)
+
+excuses = Table(
+    "excuses",
+    metadata,
+    Column("unit", String(64), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# One daemon per database: the holder renews its heartbeat; a stale lease is taken over.
+lease = Table(
+    "lease",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )

@@ -9,9 +9,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from mailbot.adapters.db.outbox import NewEmail
+from mailbot.adapters.db.outbox import add as add_to_outbox
 from mailbot.adapters.db.schema import (
     attachments,
     bouncing_addresses,
+    excuses,
     learned_addresses,
     mailbox_state,
     messages,
@@ -72,6 +75,7 @@ class Filing:
     files: Sequence[StoredFile]
     bounced: Sequence[str] = ()
     diagnostic: str = ""
+    outgoing: Sequence[NewEmail] = ()  # e.g. the acknowledgement: committed with the filing
 
 
 class Store:
@@ -191,6 +195,7 @@ class Store:
                     for i, a in enumerate(f.files)])
             for addr in f.bounced:
                 _record_bounce(conn, addr, message, f.diagnostic, now)
+            add_to_outbox(conn, f.outgoing, now)
 
     def learned(self) -> dict[str, str]:
         with self.engine.connect() as conn:
@@ -253,6 +258,13 @@ class LedgerEdits:
             conn.execute(learned_addresses.delete().where(learned_addresses.c.email == email))
             conn.execute(insert(learned_addresses).values(
                 email=email, unit=unit, added_at=now, source_message=message))
+
+    def excuse(self, unit: str, period: str, reason: str, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(excuses.delete().where(excuses.c.unit == unit,
+                                                excuses.c.period == period))
+            conn.execute(insert(excuses).values(unit=unit, period=period, reason=reason,
+                                                created_at=now))
 
     def sender_of(self, message: int) -> tuple[str | None, str | None] | None:
         """(disposition, From address) of a message, or None when it does not exist."""
