@@ -7,9 +7,10 @@ soon a duty happens, never whether: a missed run is caught up by the next one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -38,20 +39,25 @@ def schedule_table(app: App) -> list[Entry]:
     ]
 
 
-def start(app: App, clock: Callable[[], datetime], table: list[Entry],
-          extra: list[tuple[str, Callable[[], object], dict[str, Any]]] = ()  # type: ignore[assignment]
+def start(app: App, clock: Callable[[], datetime], table: Sequence[Entry],
+          extra: Sequence[tuple[str, Callable[[], object], dict[str, Any]]] = ()
           ) -> BackgroundScheduler:
     """Start a background scheduler in the configured timezone running ``table``."""
     scheduler = BackgroundScheduler(
         timezone=app.config.timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
     for entry in table:
-        scheduler.add_job(_guarded(entry.id, lambda e=entry: e.job(app, clock())),
+        scheduler.add_job(_guarded(entry.id, partial(_at_now, entry.job, app, clock)),
                           entry.trigger, id=entry.id, **entry.args)
     for job_id, fn, args in extra:
         scheduler.add_job(_guarded(job_id, fn), "interval", id=job_id, **args)
     scheduler.start()
     return scheduler
+
+
+def _at_now(job: Callable[[App, datetime], object], app: App,
+            clock: Callable[[], datetime]) -> object:
+    return job(app, clock())
 
 
 def _guarded(job_id: str, fn: Callable[[], object]) -> Callable[[], None]:

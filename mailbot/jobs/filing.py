@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailbot.core.filenames import display_name
-
 from mailbot.adapters.db.outbox import Outbox
 from mailbot.adapters.db.store import Filing, StoredFile
 from mailbot.app import App
 from mailbot.core.classify import classify
+from mailbot.core.filenames import display_name
 from mailbot.core.matching import match_unit
 from mailbot.core.model import Disposition, ParsedMail, Verdict
 from mailbot.core.periods import assign_period

@@ -18,10 +18,9 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Protocol
 
-from mailbot.adapters.parse import ParseLimits, parse_mail
-
 from mailbot.adapters.db.store import Claim, Pending
 from mailbot.adapters.imap import Envelope, Fetched, batches
+from mailbot.adapters.parse import ParseLimits, parse_mail
 from mailbot.adapters.parse_headers import first_address, first_headers, header_text, message_ids
 from mailbot.app import App
 from mailbot.core.model import Address, Disposition

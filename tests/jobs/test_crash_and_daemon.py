@@ -69,7 +69,7 @@ def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
         proc = subprocess.Popen(_mailbot(config, "poll"), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         # Kill once this pass has visibly started working, at a random moment after.
-        _wait_for(lambda: proc.poll() is not None or len(_ledger(config)) > seen, 30)
+        _wait_for(lambda p=proc, n=seen: p.poll() is not None or len(_ledger(config)) > n, 30)
         time.sleep(rng.uniform(0.0, 0.4))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
