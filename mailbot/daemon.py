@@ -15,8 +15,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
@@ -57,11 +56,12 @@ class Stopper:
     def requested(self) -> bool:
         return self.event.is_set()
 
-    @contextmanager
-    def interruptible(self) -> Iterator[None]:
+    def wait(self, wait: Callable[[float], object], seconds: float) -> None:
+        """Run ``wait(seconds)`` unless a stop was requested; a signal cuts it short."""
         self._interruptible = True
         try:
-            yield
+            if not self.requested:
+                wait(seconds)
         except _Interrupt:
             pass
         finally:
@@ -115,8 +115,7 @@ def _ingest_loop(app: App, clock: Callable[[], datetime], stop: Stopper) -> None
                     sent = deliver_outbox(app, clock())  # acknowledgements within seconds
                     if sent:
                         log.info("outbox: %s", ", ".join(f"{k} {v}" for k, v in sent.items()))
-                    with stop.interruptible():
-                        mailbox.wait(cfg.poll_interval)
+                    stop.wait(mailbox.wait, cfg.poll_interval)
         except MailbotError as e:
             if stop.requested:
                 break

@@ -17,6 +17,7 @@ import pytest
 from tests.builders import JPEG, make_mail
 from tests.samples import at
 from tests.servers.dovecot import ImapAccount
+from tests.servers.smtp import SmtpServer
 from tests.support import write_config
 
 pytestmark = pytest.mark.dovecot
@@ -112,3 +113,40 @@ def test_the_daemon_files_mail_as_it_arrives_and_stops_cleanly_on_sigterm(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_the_daemon_acknowledges_within_seconds_and_a_second_daemon_refuses_to_start(
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer) -> None:
+    config = write_config(tmp_path, imap_account, poll_interval=600, smtp=smtp_server)
+    subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
+    log = tmp_path / "daemon.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(_mailbot(config, "run"), stdout=err, stderr=err,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert _wait_for(lambda: "IDLE on" in log.read_text(), 20), log.read_text()
+        second = subprocess.run(_mailbot(config, "run"), capture_output=True, text=True,
+                                timeout=30)
+        assert second.returncode == 1
+        assert "another mailbot is already running" in second.stderr
+        tick = subprocess.run(_mailbot(config, "tick"), capture_output=True, text=True,
+                              timeout=30)
+        assert tick.returncode == 1 and "already running" in tick.stderr
+
+        latencies = []
+        for i in range(3):
+            started = time.monotonic()
+            imap_account.append(make_mail(message_id=f"<live-{i}@example.gov.vn>"))
+            smtp_server.wait_for(i + 1, timeout=20)
+            latencies.append(time.monotonic() - started)
+        assert len(smtp_server.messages) == 3
+        assert all(m.rcpt_tos == ("ubndhoanghia@example.gov.vn",) for m in smtp_server.messages)
+        print(f"acknowledgement latency under IDLE: {[round(x, 2) for x in latencies]} s")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    after = subprocess.run(_mailbot(config, "tick"), capture_output=True, text=True, timeout=60)
+    assert after.returncode == 0, after.stderr  # the lease was released on a clean stop

@@ -169,3 +169,33 @@ def test_smtp_down_leaves_the_email_pending_until_it_is_back(
     down("tick", now="2023-10-06T09:01")  # the server is gone: connection refused
     (row,) = down.json("outbox")
     assert (row["status"], row["attempts"]) == ("pending", 1)
+
+
+def test_no_header_can_be_injected_through_a_subject_that_came_in_by_mail(
+        imap_account: ImapAccount, smtp_server: SmtpServer, bot: Mailbot) -> None:
+    hostile = ("Gương người tốt =?utf-8?q?th=C3=A1ng_10=0D=0ABcc:_evil@example.com=0D=0A?="
+               " <script>alert(1)</script>")
+    raw = make_mail(subject="x").replace(b"Subject: x", b"Subject: " + hostile.encode())
+    imap_account.append(raw, internaldate=at(6, 9))
+    bot("tick", now="2023-10-06T09:01")
+    (got,) = smtp_server.wait_for(1)
+    assert got.rcpt_tos == ("ubndhoanghia@example.gov.vn",)
+    ack = _parsed(got.raw)
+    assert ack["Bcc"] is None
+    html = ack.get_body(preferencelist=("html",))
+    assert html is not None
+    assert "<script>" not in str(html.get_content())
+    assert "&lt;script&gt;" in str(html.get_content())
+
+
+def test_remind_dry_run_shows_who_would_be_reminded_and_sends_nothing(
+        imap_account: ImapAccount, smtp_server: SmtpServer, bot: Mailbot) -> None:
+    imap_account.append(make_mail(), internaldate=at(5, 9))
+    bot("tick", now="2023-10-05T09:01")
+    sent = len(smtp_server.messages)
+    out = bot("remind", "--period", "2023-10", "--dry-run", now="2023-10-09T09:00")
+    assert "3 unit(s) would be reminded for 2023-10" in out
+    assert "da-phuc: ubnddaphuc@example.gov.vn" in out and "hoa-nghia" not in out
+    assert "Subject: Nhắc nhở" in out and "ngày 15/10/2023" in out
+    assert len(smtp_server.messages) == sent
+    assert [r["kind"] for r in bot.json("outbox")] == ["ack"]

@@ -8,6 +8,7 @@ SQLite or PostgreSQL alike. Lease times are real wall-clock times, never `--now`
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from mailbot.adapters.db.schema import lease
 
 NAME = "daemon"
+_OWNER = re.compile(r"pid (\d+) on (\S+)$")
 TTL = timedelta(seconds=90)
 
 
@@ -32,13 +34,32 @@ def me() -> str:
     return f"pid {os.getpid()} on {socket.gethostname()}"
 
 
+def _dead_here(owner: str) -> bool:
+    """True when ``owner`` was a process on this host that no longer exists: a crashed
+    mailbot on the same machine need not wait for its lease to expire."""
+    m = _OWNER.search(owner)
+    if not m or m.group(2) != socket.gethostname():
+        return False
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def take(engine: Engine, owner: str, now: datetime | None = None) -> Holder | None:
     """Take or renew the lease. Returns None on success, else the live holder."""
     now = now or datetime.now(UTC)
     values = dict(owner=owner, heartbeat_at=now, expires_at=now + TTL)
     with engine.begin() as conn:
+        current = conn.scalar(select(lease.c.owner).where(lease.c.name == NAME))
+        stale = current is not None and _dead_here(current)
         won = conn.execute(update(lease).where(
-            lease.c.name == NAME, or_(lease.c.owner == owner, lease.c.expires_at < now),
+            lease.c.name == NAME,
+            or_(lease.c.owner == owner, lease.c.expires_at < now,
+                lease.c.owner == (current if stale else owner)),
         ).values(**values)).rowcount == 1
         if not won:
             try:
