@@ -277,13 +277,19 @@ def _secret(t: _Table, base: Path) -> str:
         raise ConfigError(f"{t.key('password_file')}: cannot read {value}: {e.strerror}") from e
 
 
-def _imap(t: _Table, base: Path) -> ImapConfig:
+def _server(t: _Table) -> tuple[str, str]:
+    """host and security of a server table; plain text only to a loopback host."""
     host = t.get("host", str)
     security = t.get("security", str, "tls", check=lambda v: v in SECURITY_CHOICES,
                      why="must be one of tls, starttls, plain")
     if security == "plain" and not _is_loopback(host):
         raise ConfigError(f"{t.key('security')} = \"plain\" is only allowed to a loopback "
                           f"host, not {host!r}: use \"tls\" or \"starttls\"")
+    return host, security
+
+
+def _imap(t: _Table, base: Path) -> ImapConfig:
+    host, security = _server(t)
     since_raw = t.get("import_since", (str, date), "1970-01-01")
     try:
         since = since_raw if isinstance(since_raw, date) else date.fromisoformat(since_raw)
@@ -347,12 +353,7 @@ def _address(t: _Table, key: str, value: object) -> str:
 
 
 def _smtp(t: _Table, base: Path) -> SmtpConfig:
-    host = t.get("host", str)
-    security = t.get("security", str, "tls", check=lambda v: v in SECURITY_CHOICES,
-                     why="must be one of tls, starttls, plain")
-    if security == "plain" and not _is_loopback(host):
-        raise ConfigError(f"{t.key('security')} = \"plain\" is only allowed to a loopback "
-                          f"host, not {host!r}: use \"tls\" or \"starttls\"")
+    host, security = _server(t)
     username = t.get("username", str, "")
     ca = t.get("ca_file", str, "")
     return SmtpConfig(

@@ -47,6 +47,20 @@ def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
+def _start_daemon(config: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """`mailbot run` on a fresh database, once it is connected and idling."""
+    subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
+    log = config.parent / "daemon.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(_mailbot(config, "run"), stdout=err, stderr=err,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    if not _wait_for(lambda: "IDLE on" in log.read_text(), 20):
+        proc.kill()
+        proc.wait()
+        raise AssertionError(log.read_text())
+    return proc, log
+
+
 def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
         tmp_path: Path, imap_account: ImapAccount) -> None:
     # A message whose processing was cut short waits retry_base_seconds before its next
@@ -92,13 +106,8 @@ def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
 def test_the_daemon_files_mail_as_it_arrives_and_stops_cleanly_on_sigterm(
         tmp_path: Path, imap_account: ImapAccount) -> None:
     config = write_config(tmp_path, imap_account, poll_interval=600)
-    subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
-    log = tmp_path / "daemon.log"
-    with log.open("w") as err:
-        proc = subprocess.Popen(_mailbot(config, "run"), stdout=err, stderr=err,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc, log = _start_daemon(config)
     try:
-        assert _wait_for(lambda: "IDLE on" in log.read_text(), 20), log.read_text()
         time.sleep(0.3)
         started = time.monotonic()
         imap_account.append(make_mail(message_id="<live-1@example.gov.vn>"))
@@ -118,13 +127,8 @@ def test_the_daemon_files_mail_as_it_arrives_and_stops_cleanly_on_sigterm(
 def test_the_daemon_acknowledges_within_seconds_and_a_second_daemon_refuses_to_start(
         tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer) -> None:
     config = write_config(tmp_path, imap_account, poll_interval=600, smtp=smtp_server)
-    subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
-    log = tmp_path / "daemon.log"
-    with log.open("w") as err:
-        proc = subprocess.Popen(_mailbot(config, "run"), stdout=err, stderr=err,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc, _ = _start_daemon(config)
     try:
-        assert _wait_for(lambda: "IDLE on" in log.read_text(), 20), log.read_text()
         second = subprocess.run(_mailbot(config, "run"), capture_output=True, text=True,
                                 timeout=30)
         assert second.returncode == 1
