@@ -16,6 +16,15 @@ from mailbot.core.periods import deadline_end
 from mailbot.jobs.outgoing import compose
 
 log = logging.getLogger(__name__)
+LARGE_FILE = 20 * 2**20  # mail servers refuse messages near 25 MB: it may not travel on
+
+
+def _problem(size: int) -> str | None:
+    if size == 0:
+        return "tệp rỗng"
+    if size > LARGE_FILE:
+        return "tệp quá lớn (trên 20 MB), có thể không gửi kèm được"
+    return None
 
 
 def with_ack(app: App, mail: ParsedMail, filing: Filing, message: int, received_at: datetime,
@@ -43,8 +52,7 @@ def with_ack(app: App, mail: ParsedMail, filing: Filing, message: int, received_
     context = ack_notice(
         unit=unit, period=v.period, late=v.late, received_at=received_at.astimezone(cfg.timezone),
         subject=mail.subject,
-        files=[FileLine(f.display_name, f.size, "tệp rỗng" if f.size == 0 else None)
-               for f in filing.files],
+        files=[FileLine(f.display_name, f.size, _problem(f.size)) for f in filing.files],
         deadline=deadline_end(v.period, cfg.schedule, cfg.timezone) - timedelta(seconds=1),
         problems=problems)
     refs = tuple(mail.references) + ((mail.message_id,) if mail.message_id else ())

@@ -30,6 +30,7 @@ from mailbot.jobs.filing import file_mail
 
 log = logging.getLogger(__name__)
 MAX_BATCH_COUNT = 500
+MAX_HEADER_SCAN = 256 * 1024  # the parser refuses bigger header blocks anyway
 
 
 class Mailbox(Protocol):
@@ -115,7 +116,9 @@ def _baseline_claim(app: App, uidvalidity: int, env: Envelope, head: bytes) -> C
 
 def _identity(raw: bytes) -> tuple[str | None, Address | None, str]:
     """Message-ID, From and Subject from the header block only (the body is not parsed)."""
-    head = first_headers(BytesHeaderParser(policy=compat32).parsebytes(raw))
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    block = raw[:min(ends, default=MAX_HEADER_SCAN)][:MAX_HEADER_SCAN]
+    head = first_headers(BytesHeaderParser(policy=compat32).parsebytes(block))
     ids = message_ids(head.get("message-id"))
     return (ids[0] if ids else None, first_address(head.get("from")),
             header_text(head.get("subject")))

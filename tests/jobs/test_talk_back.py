@@ -199,3 +199,13 @@ def test_remind_dry_run_shows_who_would_be_reminded_and_sends_nothing(
     assert "Subject: Nhắc nhở" in out and "ngày 15/10/2023" in out
     assert len(smtp_server.messages) == sent
     assert [r["kind"] for r in bot.json("outbox")] == ["ack"]
+
+
+def test_a_bounced_address_gets_no_more_reminders_but_the_unit_s_other_addresses_do(
+        imap_account: ImapAccount, smtp_server: SmtpServer, bot: Mailbot) -> None:
+    from tests.samples import dsn
+
+    imap_account.append(dsn("vanthu.hoanghia@gmail.com"), internaldate=at(8, 9))
+    bot("tick", now="2023-10-10T08:00")
+    assert "ubndhoanghia@example.gov.vn" in _reminded(smtp_server)
+    assert "vanthu.hoanghia@gmail.com" not in _reminded(smtp_server)
