@@ -88,6 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the month")
     ex.add_argument("--reason", required=True, help="why (shown to the office)")
 
+    dg = sub.add_parser("digest", help="the monthly package for the Board",
+                        description="Preview, hold, approve or send the monthly package.")
+    dgsub = dg.add_subparsers(dest="digest_command", metavar="ACTION", required=True,
+                              help="what to do with the package")
+    for name, text in (("preview", "write the email(s), .html, .docx and .xlsx to a folder"),
+                       ("hold", "do not send the package until approved"),
+                       ("approve", "send the package at its time (or now, if that passed)"),
+                       ("send", "queue the package for the Board now")):
+        act = dgsub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        act.add_argument("--period", metavar="YYYY-MM", type=_period_arg, required=True,
+                         help="the month of the package")
+        if name == "preview":
+            act.add_argument("--out", type=Path, required=True, metavar="DIR",
+                             help="folder to write into (created if missing)")
+        if name == "send":
+            act.add_argument("--resend", action="store_true",
+                             help="send again a package that was already sent")
+
     d = sub.add_parser("demo", help="run a real ingestion pass on a throwaway local mailbox",
                        description="Start a throwaway IMAP server on loopback, fill it with "
                                    "a month of sample mail, and run db upgrade, poll, "
@@ -124,7 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command_name(args: argparse.Namespace) -> str:
-    return "db upgrade" if args.command == "db" else str(args.command)
+    if args.command == "db":
+        return "db upgrade"
+    if args.command == "digest":
+        return f"digest {args.digest_command}"
+    return str(args.command)
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -205,6 +227,7 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     app = _app(args)
+    from mailbot.adapters.db.digests import Digests
     from mailbot.adapters.db.queries import excused, submission_facts
     from mailbot.core.periods import assign_period
     from mailbot.core.status import period_status
@@ -213,7 +236,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     cfg = app.config
     period = args.period or assign_period(
         _now(args, cfg.timezone), subject="", schedule=cfg.schedule, tz=cfg.timezone,
-        compiled_at={})[0]
+        compiled_at=Digests(app.engine).compiled_at())[0]
     rows = period_status(cfg.units, submission_facts(app.engine, period),
                          excused(app.engine, period))
     if args.json:
@@ -296,6 +319,31 @@ def cmd_excuse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs import digest
+
+    if app.config.board is None:
+        raise ConfigError("no [board] section: there is no package to prepare")
+    now = _now(args, app.config.timezone)
+    action = args.digest_command
+    if action == "preview":
+        for path in digest.write_preview(app, args.period, args.out, now):
+            print(path)
+    elif action in ("hold", "approve"):
+        status = digest.set_decision(app, args.period, "held" if action == "hold"
+                                     else "approved", now)
+        print(f"package {args.period}: {status}")
+    else:
+        from mailbot.jobs.outgoing import deliver_outbox
+
+        added = digest.send_now(app, args.period, now, resend=args.resend)
+        sent = deliver_outbox(app, now)
+        print(f"package {args.period}: queued {len(added)} email(s); outbox "
+              + (", ".join(f"{k} {v}" for k, v in sent.items()) or "idle"))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from mailbot.demo.run import run_demo
 
@@ -322,5 +370,6 @@ def _instant_arg(text: str) -> datetime:
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "db upgrade": cmd_db_upgrade, "poll": cmd_poll, "run": cmd_run, "messages": cmd_messages,
     "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess, "demo": cmd_demo,
-    "tick": cmd_tick, "remind": cmd_remind, "outbox": cmd_outbox, "excuse": cmd_excuse,
+    "tick": cmd_tick, "digest preview": cmd_digest, "digest hold": cmd_digest,
+    "digest approve": cmd_digest, "digest send": cmd_digest, "remind": cmd_remind, "outbox": cmd_outbox, "excuse": cmd_excuse,
 }

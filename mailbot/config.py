@@ -77,6 +77,16 @@ class OutboxConfig:
 
 
 @dataclass(frozen=True)
+class BoardConfig:
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    approval: str = "auto"  # auto | required
+    size_limit: int = 20 * 2**20
+    district: str = "Quận Dương Kinh"
+    issuer: str = "ỦY BAN NHÂN DÂN QUẬN DƯƠNG KINH"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     timezone: ZoneInfo
@@ -93,6 +103,7 @@ class Config:
     reminder_days_before: tuple[int, ...] = (5, 1)
     send_time: time = time(8, 0)
     outbox: OutboxConfig = OutboxConfig()
+    board: BoardConfig | None = None
 
 
 def default_config_path() -> Path:
@@ -119,7 +130,7 @@ def load_config(path: Path | None = None) -> Config:
 def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     base = path.parent
     top = _Table(raw, "", {"timezone", "data_dir", "database", "imap", "schedule", "ingest",
-                           "units", "smtp", "office", "outbox"})
+                           "units", "smtp", "office", "outbox", "board"})
     tz = _timezone(top.get("timezone", str, "Asia/Ho_Chi_Minh"))
     data_dir = _path(base, top.get("data_dir", str, "var"))
 
@@ -171,6 +182,8 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         message_id_domain=f"mailbot.{domain}", smtp=smtp, office_emails=office_emails,
         reminder_days_before=tuple(sorted(set(reminders), reverse=True)), send_time=send_time,
         outbox=_outbox(top.table("outbox", set(OutboxConfig.__dataclass_fields__)), base),
+        board=_board(top.table("board", {"to", "cc", "approval", "size_limit_mb", "district",
+                                         "issuer"})) if "board" in top.raw else None,
     )
 
 
@@ -385,4 +398,19 @@ def _outbox(t: _Table, base: Path) -> OutboxConfig:
                            why="must be 1..100"),
         retry_base_seconds=float(t.get("retry_base_seconds", (int, float), 60.0,
                                        check=lambda v: v >= 0, why="must be >= 0")),
+    )
+
+
+def _board(t: _Table) -> BoardConfig:
+    to = tuple(_address(t, "to", e) for e in t.get("to", list))
+    if not to:
+        raise ConfigError(f"{t.key('to')} must list at least one address")
+    return BoardConfig(
+        to=to, cc=tuple(_address(t, "cc", e) for e in t.get("cc", list, [])),
+        approval=t.get("approval", str, "auto", check=lambda v: v in ("auto", "required"),
+                       why="must be \"auto\" or \"required\""),
+        size_limit=int(t.get("size_limit_mb", (int, float), 20, check=lambda v: 1 <= v <= 100,
+                             why="must be between 1 and 100 (MB)") * 2**20),
+        district=t.get("district", str, BoardConfig.district),
+        issuer=t.get("issuer", str, BoardConfig.issuer),
     )

@@ -38,11 +38,13 @@ emails = ["tuphap@example.gov.vn"]
 
 OFFICE_ADDRESS = "noivuduongkinh@example.com"
 OFFICE_BOSS = "truongphong.noivu@example.gov.vn"
+BOARD = "banthiduakhenthuong@example.gov.vn"
 
 
 def write_config(folder: Path, account: ImapAccount, *, extra_imap: str = "",
                  import_since: str = "2023-09-01", extra: str = "",
-                 poll_interval: float = 2, smtp: SmtpServer | None = None) -> Path:
+                 poll_interval: float = 2, smtp: SmtpServer | None = None,
+                 board: str | None = None) -> Path:
     """A config for ``account`` on the test Dovecot, data under ``folder``; with ``smtp``,
     mailbot sends through that loopback server as the office."""
     if smtp is not None:
@@ -56,6 +58,12 @@ from_name = "Phòng Nội vụ quận Dương Kinh"
 timeout = 5
 [office]
 emails = ["{OFFICE_BOSS}"]
+"""
+    if board is not None:
+        extra += f"""
+[board]
+to = ["{BOARD}"]
+{board}
 """
     (folder / "imap-password").write_text(account.password + "\n")
     path = folder / "mailbot.toml"

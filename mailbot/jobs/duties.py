@@ -1,6 +1,7 @@
 """Use case: do every dated duty that is due at `now` and not done yet.
 
-Reminders before the deadline and the office's status email the morning after.
+Reminders before the deadline, the office's status email the morning after, and the
+package for the Board (jobs/digest.py).
 "Done" is the outbox row with the duty's unique key, so this can run at start-up,
 every few minutes and from `mailbot tick` alike: a second run adds nothing.
 """
@@ -20,6 +21,7 @@ from mailbot.core.model import Period, Unit
 from mailbot.core.notices import office_status_notice, reminder_notice
 from mailbot.core.periods import deadline_end
 from mailbot.core.status import UnitStatus, period_status
+from mailbot.jobs.digest import digest_duties, mark_sent_if_queued
 from mailbot.jobs.outgoing import compose
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ def run_duties(app: App, now: datetime) -> Counter[str]:
         queued["reminder"] += len(Outbox(app.engine).add(reminders(app, period, now), now))
         queued["office_status"] += len(Outbox(app.engine).add(
             office_status(app, period, now), now))
+        queued["digest"] += len(Outbox(app.engine).add(digest_duties(app, period, now), now))
+        mark_sent_if_queued(app, period, now)
     if queued.total():
         log.info("duties at %s: queued %s", now.isoformat(timespec="minutes"),
                  ", ".join(f"{k} {v}" for k, v in queued.items() if v))

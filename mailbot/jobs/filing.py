@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from mailbot.adapters.db.digests import Digests
 from mailbot.adapters.db.outbox import Outbox
 from mailbot.adapters.db.store import Filing, StoredFile
 from mailbot.app import App
@@ -26,14 +27,14 @@ def file_mail(app: App, mail: ParsedMail, received_at: datetime, *,
     if assign_to is not None:
         period, late = assign_period(received_at, subject=mail.subject,
                                      schedule=app.config.schedule, tz=app.config.timezone,
-                                     compiled_at={})
+                                     compiled_at=Digests(app.engine).compiled_at())
         verdict = Verdict(Disposition.SUBMISSION, f"assigned to unit {assign_to} by the office",
                           unit=assign_to, period=period, late=late)
     else:
         sent = Outbox(app.engine).units_of([*mail.in_reply_to, *mail.references])
         match = match_unit(mail, app.roster(), sent_ids=sent)
         verdict = classify(mail, arrived=received_at, match=match, policy=app.policy,
-                           compiled_at={})
+                           compiled_at=Digests(app.engine).compiled_at())
     files = []
     if verdict.disposition in _KEEPS_FILES:
         files = [StoredFile(filename=a.filename, display_name=display_name(a.filename),

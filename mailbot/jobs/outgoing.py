@@ -21,12 +21,14 @@ _delivering = threading.Lock()  # the daemon's threads deliver one batch at a ti
 def compose(app: App, *, kind: str, key: str, to: Sequence[str], context: Mapping[str, object],
             now: datetime, period: str | None = None, unit: str | None = None, step: str = "",
             message: int | None = None, in_reply_to: str | None = None,
-            references: Sequence[str] = ()) -> NewEmail:
-    """Render one email of ``kind``. Its Message-ID derives from ``key``, so composing
-    the same duty twice yields the same id (and the outbox keeps only one)."""
+            references: Sequence[str] = (), template: str | None = None,
+            cc: Sequence[str] = (), attachments: Sequence[tuple[str, str, bytes]] = ()
+            ) -> NewEmail:
+    """Render one email of ``kind`` (with the templates named ``template``, default the
+    kind) for the outbox row ``key``; attachments are (filename, MIME type, bytes)."""
     smtp = app.config.smtp
     assert smtp is not None, "compose needs [smtp]"
-    rendered = render(kind, context, override_dir=app.config.outbox.templates_dir)
+    rendered = render(template or kind, context, override_dir=app.config.outbox.templates_dir)
     # The key makes the id readable; the instant keeps it unique even if the database
     # is ever reset (Gmail silently drops a second mail with a Message-ID it has seen).
     message_id = make_message_id(app.config.message_id_domain, f"{key}.{now:%Y%m%d%H%M%S%f}")
@@ -35,8 +37,8 @@ def compose(app: App, *, kind: str, key: str, to: Sequence[str], context: Mappin
         subject=rendered.subject, text=rendered.text, html=rendered.html,
         message_id=message_id, date=now,
         auto_submitted="auto-replied" if kind == "ack" else "auto-generated",
-        in_reply_to=in_reply_to, references=references)
-    return NewEmail(key=key, kind=kind, to=tuple(to), subject=rendered.subject,
+        in_reply_to=in_reply_to, references=references, cc=cc, attachments=attachments)
+    return NewEmail(key=key, kind=kind, to=(*to, *cc), subject=rendered.subject,
                     message_id=message_id, raw=raw, period=period, unit=unit, step=step,
                     message=message)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
 from mailbot.adapters.db.schema import attachments, excuses, messages
+from mailbot.core.digest_model import DigestFile, SubmissionRecord
 from mailbot.core.model import Disposition, Period
 from mailbot.core.status import SubmissionFact
 
@@ -84,3 +86,29 @@ def disposition_counts(engine: Engine) -> dict[str, int]:
         return {r.disposition: r.n for r in conn.execute(
             select(messages.c.disposition, func.count().label("n")).group_by(
                 messages.c.disposition))}
+
+
+def submission_records(engine: Engine, *, periods: Sequence[str] = (),
+                       ids: Sequence[int] = ()) -> list[SubmissionRecord]:
+    """Filed submissions (of ``periods``, or with the ledger ``ids``), with their files."""
+    q = select(messages).where(messages.c.disposition == Disposition.SUBMISSION.value)
+    if periods:
+        q = q.where(messages.c.period.in_(list(periods)))
+    if ids:
+        q = q.where(messages.c.id.in_(list(ids)))
+    if not periods and not ids:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(q.order_by(messages.c.received_at, messages.c.id)).all()
+        files: dict[int, list[DigestFile]] = defaultdict(list)
+        row_ids = [r.id for r in rows]
+        for chunk in (row_ids[i:i + 500] for i in range(0, len(row_ids), 500)):
+            for a in conn.execute(select(attachments).where(
+                    attachments.c.message.in_(chunk)).order_by(
+                    attachments.c.message, attachments.c.position)):
+                files[a.message].append(DigestFile(a.display_name, a.sha256, a.size,
+                                                   a.content_type))
+    return [SubmissionRecord(
+        message=r.id, unit=r.unit, period=Period.parse(r.period), received_at=r.received_at,
+        late=bool(r.late), subject=r.subject or "", body_text=r.body_text or "",
+        files=tuple(files[r.id])) for r in rows if r.unit and r.period]

@@ -174,3 +174,15 @@ lease = Table(
     Column("heartbeat_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+# The monthly package: frozen (its exact contents recorded) the day before it is sent.
+digests = Table(
+    "digests",
+    metadata,
+    Column("period", String(7), primary_key=True),
+    Column("compiled_at", UTCDateTime, nullable=False),  # mail after this: next month
+    Column("status", String(16), nullable=False),  # frozen, held, approved, sent
+    Column("messages", Text, nullable=False),  # JSON: ledger ids in the package
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("sends", Integer, nullable=False, default=0),  # 1 normally; more with --resend
+)
