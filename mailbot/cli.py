@@ -371,5 +371,6 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "db upgrade": cmd_db_upgrade, "poll": cmd_poll, "run": cmd_run, "messages": cmd_messages,
     "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess, "demo": cmd_demo,
     "tick": cmd_tick, "digest preview": cmd_digest, "digest hold": cmd_digest,
-    "digest approve": cmd_digest, "digest send": cmd_digest, "remind": cmd_remind, "outbox": cmd_outbox, "excuse": cmd_excuse,
+    "digest approve": cmd_digest, "digest send": cmd_digest, "remind": cmd_remind,
+    "outbox": cmd_outbox, "excuse": cmd_excuse,
 }

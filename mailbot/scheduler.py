@@ -31,9 +31,10 @@ class Entry:
 
 
 def schedule_table(app: App) -> list[Entry]:
-    t = app.config.send_time
+    t, d = app.config.send_time, app.config.schedule.digest_time
     return [
         Entry("duties-at-send-time", "cron", {"hour": t.hour, "minute": t.minute}, run_duties),
+        Entry("duties-at-digest-time", "cron", {"hour": d.hour, "minute": d.minute}, run_duties),
         Entry("duties-catch-up", "interval", {"minutes": 10}, run_duties),
         Entry("deliver-outbox", "interval", {"seconds": 60}, deliver_outbox),
     ]

@@ -37,6 +37,8 @@ class DigestFile:
 
 @dataclass(frozen=True)
 class DigestSubmission:
+    """One submission as the Board reads it."""
+
     message: int
     received_at: datetime
     late: bool
@@ -48,6 +50,8 @@ class DigestSubmission:
 
 @dataclass(frozen=True)
 class UnitSection:
+    """A unit's part of the package: its status and what it sent."""
+
     number: int  # STT: 1-based, in Vietnamese alphabetical order of unit names
     unit: Unit
     status: str  # on_time, late, missing, excused
@@ -57,13 +61,17 @@ class UnitSection:
 
 @dataclass(frozen=True)
 class Digest:
+    """The whole package of a month, one section per unit."""
+
     period: Period
     compiled_at: datetime
     sections: tuple[UnitSection, ...]
 
     @property
     def sent_count(self) -> int:
-        return sum(1 for s in self.sections if s.submissions)
+        """Units that sent something for this month (a supplement alone does not count)."""
+        return sum(1 for s in self.sections
+                   if any(x.supplement_of is None for x in s.submissions))
 
     @property
     def total(self) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from mailbot.adapters.db.digests import DigestRow, Digests
@@ -37,6 +37,10 @@ from mailbot.errors import MailbotError, NotFound
 log = logging.getLogger(__name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A package whose day passed while mailbot was down goes out when it is back, within
+# this window; an older one (e.g. the month before mailbot was installed) is left to
+# `mailbot digest send`, so a first start never mails the Board a stale package.
+CATCH_UP = timedelta(days=10)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def send_at(app: App, period: Period) -> datetime:
 def digest_duties(app: App, period: Period, now: datetime) -> list[NewEmail]:
     """Freeze, preview and send ``period``'s package as far as ``now`` calls for."""
     board = app.config.board
-    if board is None or now < freeze_at(app, period) or now >= freeze_at(app, period.next()):
+    if board is None or not freeze_at(app, period) <= now < freeze_at(app, period) + CATCH_UP:
         return []
     row = freeze(app, period, now)
     box = Outbox(app.engine)
@@ -234,7 +238,7 @@ def write_preview(app: App, period: Period, out: Path, now: datetime) -> list[Pa
         eml = out / f"phan-{i}.eml"
         eml.write_bytes(mail.raw)
         msg = email.message_from_bytes(mail.raw, policy=email.policy.default)
-        html = msg.get_body(preferencelist=("html",))  # type: ignore[attr-defined]
+        html = msg.get_body(preferencelist=("html",))
         page = out / f"phan-{i}.html"
         page.write_text(str(html.get_content()) if html is not None else "", encoding="utf-8")
         written += [eml, page]

@@ -83,7 +83,11 @@ def test_the_office_gets_a_preview_on_the_16th_and_the_board_the_package_on_the_
     for name, data in files.items():
         (match,) = [v for k, v in got.items() if k.endswith(name)]
         assert hashlib.sha256(match).digest() == hashlib.sha256(data).digest()
-    assert any(k.startswith("01-") or k.startswith("02-") for k in got)
+    # named so they sort by unit, in Vietnamese order (Đa Phúc before Hòa Nghĩa)
+    assert sorted(k for k in got if k[:2].isdigit()) == [
+        "03-UBND phường Đa Phúc - Danh sách.pdf",
+        "04-UBND phường Hòa Nghĩa - Báo cáo thành tích.docx",
+        "04-UBND phường Hòa Nghĩa - IMG_2041.jpg"]
     report = Document(io.BytesIO(got["Tong-hop-thang-10-2023.docx"]))
     text = "\n".join(p.text for p in report.paragraphs) + "\n".join(
         c.text for t in report.tables for row in t.rows for c in row.cells)
