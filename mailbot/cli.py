@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
             act.add_argument("--resend", action="store_true",
                              help="send again a package that was already sent")
 
+    ar = sub.add_parser("archive", help="a year's submissions in one zip, by unit and month",
+                        description="Write every submission of a year (files, texts and an "
+                                    "index spreadsheet) into one zip, by unit and month.")
+    ar.add_argument("--year", type=int, required=True, help="the year, e.g. 2024")
+    ar.add_argument("--out", type=Path, required=True, metavar="FILE.zip", help="the zip to write")
+
     d = sub.add_parser("demo", help="run a real ingestion pass on a throwaway local mailbox",
                        description="Start a throwaway IMAP server on loopback, fill it with "
                                    "a month of sample mail, and run db upgrade, poll, "
@@ -344,6 +350,27 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.archive import build_archive
+
+    result = build_archive(app, args.year, args.out, progress=_bar)
+    print(f"{result.path}: {result.submissions} submission(s), {result.files} file(s), "
+          f"{result.bytes / 2**20:.1f} MB")
+    return EXIT_OK
+
+
+def _bar(done: int, total: int) -> None:
+    """A progress bar on a terminal; a line every 10% otherwise (logs, cron mail)."""
+    if sys.stderr.isatty():
+        filled = 30 * done // max(total, 1)
+        end = "\n" if done == total else ""
+        print(f"\r[{'#' * filled}{' ' * (30 - filled)}] {done}/{total} files", end=end,
+              file=sys.stderr, flush=True)
+    elif total and (done == total or done % max(1, total // 10) == 0):
+        log.info("archived %d of %d files", done, total)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from mailbot.demo.run import run_demo
 
@@ -372,5 +399,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess, "demo": cmd_demo,
     "tick": cmd_tick, "digest preview": cmd_digest, "digest hold": cmd_digest,
     "digest approve": cmd_digest, "digest send": cmd_digest, "remind": cmd_remind,
-    "outbox": cmd_outbox, "excuse": cmd_excuse,
+    "outbox": cmd_outbox, "excuse": cmd_excuse, "archive": cmd_archive,
 }
