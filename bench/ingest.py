@@ -28,7 +28,6 @@ from tests.samples import at  # noqa: E402
 from tests.servers.dovecot import Dovecot  # noqa: E402
 from tests.support import write_config  # noqa: E402
 
-
 # The real CLI in a child process that reports its own peak RSS (KiB) as its last line.
 # VmHWM, not getrusage: ru_maxrss survives exec and would count the forked copy of
 # this process, which holds the whole generated mailbox.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -63,23 +64,33 @@ def send_at(app: App, period: Period) -> datetime:
     return datetime.combine(day, s.digest_time, tzinfo=app.config.timezone)
 
 
-def digest_duties(app: App, period: Period, now: datetime) -> list[NewEmail]:
-    """Freeze, preview and send ``period``'s package as far as ``now`` calls for."""
+def digest_duties(app: App, period: Period, now: datetime) -> Iterator[NewEmail]:
+    """Freeze, preview and send ``period``'s package as far as ``now`` calls for. A
+    generator: the outbox stores each part as it is built (one part in memory at a time)
+    and commits the whole package at once."""
     board = app.config.board
-    if board is None or not freeze_at(app, period) <= now < freeze_at(app, period) + CATCH_UP:
-        return []
-    row = freeze(app, period, now)
-    box = Outbox(app.engine)
-    done = box.keys("digest", str(period))
-    mails: list[NewEmail] = []
+    if board is None or now < freeze_at(app, period):
+        return
+    in_window = now < freeze_at(app, period) + CATCH_UP
+    row = Digests(app.engine).get(period)
+    if row is None:
+        if not in_window:
+            return
+        row = freeze(app, period, now)
+    if row.status == "sent":
+        return
+    done = Outbox(app.engine).keys("digest", str(period))
     if not any(k.startswith(f"digest:{period}:preview:") for k in done):
-        mails += compose_package(app, row, now, preview=True)
-    if now < send_at(app, period) or row.status in ("held", "sent"):
-        return mails
-    if row.status == "frozen" and board.approval == "required":
-        return mails + _approval_reminder(app, period, now)
-    mails += compose_package(app, row, now, preview=False)
-    return mails
+        yield from compose_package(app, row, now, preview=True)
+    if now < send_at(app, period) or row.status == "held":
+        return
+    if row.status == "frozen":
+        if not in_window:
+            return
+        if board.approval == "required":
+            yield from _approval_reminder(app, period, now)
+            return
+    yield from compose_package(app, row, now, preview=False)
 
 
 def mark_sent_if_queued(app: App, period: Period, now: datetime) -> None:
@@ -140,7 +151,7 @@ def _documents(app: App, digest: Digest, day: date) -> list[tuple[str, str, byte
 
 
 def compose_package(app: App, row: DigestRow, now: datetime, *, preview: bool,
-                    resend: int = 0) -> list[NewEmail]:
+                    resend: int = 0) -> Iterator[NewEmail]:
     """One email per part; to the office when ``preview``, else to the Board."""
     from mailbot.jobs.outgoing import compose
 
@@ -150,9 +161,8 @@ def compose_package(app: App, row: DigestRow, now: datetime, *, preview: bool,
     pkg = build_package(app, row, now)
     to, cc = (list(cfg.office_emails), []) if preview else (list(board.to), list(board.cc))
     if not to:
-        return []
+        return
     step = "preview" if preview else "board" + (f"-resend{resend}" if resend else "")
-    mails = []
     for part in pkg.parts:
         files = [(_attachment_name(f), f.file.content_type, app.files.get(f.file.sha256))
                  for f in part.files]
@@ -161,11 +171,10 @@ def compose_package(app: App, row: DigestRow, now: datetime, *, preview: bool,
             pkg.digest, part, preview=preview, oversized=pkg.oversized,
             district=board.district, date_of=send_at(app, row.period).date(),
             extra_files=[d[0] for d in extra], send_at=send_at(app, row.period))
-        mails.append(compose(
+        yield compose(
             app, kind="digest", key=f"digest:{row.period}:{step}:part-{part.number}",
             to=to, cc=cc, context=context, now=now, period=str(row.period),
-            step=f"{step}-{part.number}of{part.total}", attachments=[*extra, *files]))
-    return mails
+            step=f"{step}-{part.number}of{part.total}", attachments=[*extra, *files])
 
 
 def _attachment_name(f: PackedFile) -> str:
@@ -206,8 +215,8 @@ def send_now(app: App, period: Period, now: datetime, *, resend: bool) -> list[s
     if row.status == "sent" and not resend:
         raise MailbotError(f"the package for {period} was already sent; add --resend to send "
                            "it again")
-    mails = compose_package(app, row, now, preview=False, resend=row.sends if resend else 0)
-    added = Outbox(app.engine).add(mails, now)
+    added = Outbox(app.engine).add(
+        compose_package(app, row, now, preview=False, resend=row.sends if resend else 0), now)
     Digests(app.engine).set_status(period, "sent", now)
     return added
 

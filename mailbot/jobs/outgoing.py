@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from mailbot.adapters.db.outbox import NewEmail, Outbox
@@ -15,6 +15,7 @@ from mailbot.adapters.smtp import Outgoing, deliver
 from mailbot.app import App
 
 log = logging.getLogger(__name__)
+BATCH_BYTES = 40 * 2**20  # one SMTP connection carries at most this much
 _delivering = threading.Lock()  # the daemon's threads deliver one batch at a time
 
 
@@ -51,26 +52,49 @@ def deliver_outbox(app: App, now: datetime) -> Counter[str]:
     box = Outbox(app.engine)
     outcomes: Counter[str] = Counter()
     with _delivering:
-        due = box.due(now)
-        if not due:
-            return outcomes
-        batch = [Outgoing(key=row, mail_from=smtp.from_address, rcpt_to=to, raw=raw)
-                 for row, to, raw in due]
-        cfg = app.config.outbox
-        for result in deliver(smtp, batch, before_data=box.claim):
-            status, detail, retry_at = result.status, result.detail, None
-            if status == "skipped":
-                continue  # another worker claimed it first and sends it
-            if status == "retry":
-                attempts = box.attempts(result.key) + 1
-                if attempts >= cfg.max_attempts:
-                    status, detail = "failed", f"gave up after {attempts} attempts: {detail}"
-                else:
-                    status = "pending"
-                    retry_at = now + timedelta(seconds=cfg.retry_base_seconds * 2 ** attempts)
-            box.finish(result.key, status, detail, now, retry_at=retry_at,
-                       refused=result.refused)
-            outcomes[status] += 1
-            if status in ("failed", "unknown"):
-                log.warning("outbox #%d %s: %s", result.key, status, detail)
+        for chunk in _by_size(box.due(now), BATCH_BYTES):
+            batch = [Outgoing(key=row, mail_from=smtp.from_address, rcpt_to=to,
+                              raw=box.raw(row)) for row, to, _ in chunk]
+            outcomes.update(_deliver_batch(app, box, batch, now))
+    return outcomes
+
+
+def _by_size(rows: list[tuple[int, tuple[str, ...], int]], limit: int
+             ) -> Iterator[list[tuple[int, tuple[str, ...], int]]]:
+    """Consecutive groups of at most ``limit`` bytes (at least one email each): only one
+    group's bytes are in memory at a time, however big the package."""
+    group: list[tuple[int, tuple[str, ...], int]] = []
+    size = 0
+    for row in rows:
+        if group and size + row[2] > limit:
+            yield group
+            group, size = [], 0
+        group.append(row)
+        size += row[2]
+    if group:
+        yield group
+
+
+def _deliver_batch(app: App, box: Outbox, batch: list[Outgoing], now: datetime
+                   ) -> Counter[str]:
+    smtp = app.config.smtp
+    assert smtp is not None
+    cfg = app.config.outbox
+    outcomes: Counter[str] = Counter()
+    for result in deliver(smtp, batch, before_data=box.claim):
+        status, detail, retry_at = result.status, result.detail, None
+        if status == "skipped":
+            continue  # another worker claimed it first and sends it
+        if status == "retry":
+            attempts = box.attempts(result.key) + 1
+            if attempts >= cfg.max_attempts:
+                status, detail = "failed", f"gave up after {attempts} attempts: {detail}"
+            else:
+                status = "pending"
+                retry_at = now + timedelta(seconds=cfg.retry_base_seconds * 2 ** attempts)
+        box.finish(result.key, status, detail, now, retry_at=retry_at,
+                   refused=result.refused)
+        outcomes[status] += 1
+        if status in ("failed", "unknown"):
+            log.warning("outbox #%d %s: %s", result.key, status, detail)
     return outcomes

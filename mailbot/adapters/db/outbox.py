@@ -82,13 +82,18 @@ class Outbox:
             return set(conn.scalars(select(outbox.c.key).where(
                 outbox.c.kind == kind, outbox.c.period == period)))
 
-    def due(self, now: datetime, limit: int = 200) -> list[tuple[int, tuple[str, ...], bytes]]:
-        """(id, recipients, raw bytes) of pending emails whose attempt is due."""
+    def due(self, now: datetime, limit: int = 200) -> list[tuple[int, tuple[str, ...], int]]:
+        """(id, recipients, size) of pending emails whose attempt is due."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(outbox.c.id, outbox.c.to_addrs, outbox.c.raw).where(
+            rows = conn.execute(select(
+                outbox.c.id, outbox.c.to_addrs, func.length(outbox.c.raw).label("size")).where(
                 outbox.c.status == "pending", outbox.c.next_attempt_at <= now,
             ).order_by(outbox.c.id).limit(limit)).all()
-        return [(r.id, tuple(r.to_addrs.split(",")), bytes(r.raw)) for r in rows]
+        return [(r.id, tuple(r.to_addrs.split(",")), int(r.size)) for r in rows]
+
+    def raw(self, row: int) -> bytes:
+        with self.engine.connect() as conn:
+            return bytes(conn.scalar(select(outbox.c.raw).where(outbox.c.id == row)) or b"")
 
     def claim(self, row: int) -> bool:
         """pending -> sending, committed just before DATA; False when another worker
