@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Row, func, select
 
 from mailbot.adapters.db.schema import attachments, excuses, messages
 from mailbot.core.digest_model import DigestFile, SubmissionRecord
@@ -51,19 +52,25 @@ def ledger(engine: Engine, period: Period | None = None,
         q = q.where(messages.c.disposition == disposition)
     with engine.connect() as conn:
         rows = conn.execute(q).all()
-        files: dict[int, list[LedgerFile]] = defaultdict(list)
-        ids = [r.id for r in rows]
-        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-            for a in conn.execute(select(attachments).where(
-                    attachments.c.message.in_(chunk)).order_by(
-                    attachments.c.message, attachments.c.position)):
-                files[a.message].append(LedgerFile(a.filename, a.size, a.sha256))
+        files = {m: [LedgerFile(a.filename, a.size, a.sha256) for a in found]
+                 for m, found in _attachments_of(conn, [r.id for r in rows]).items()}
     return [LedgerEntry(
         id=r.id, uid=r.uid, message_id=r.message_id, received_at=r.received_at,
         from_addr=r.from_addr, from_name=r.from_name, subject=r.subject,
         disposition=r.disposition, reason=r.reason, unit=r.unit, period=r.period,
         late=bool(r.late), attempts=r.attempts, last_error=r.last_error,
-        attachments=tuple(files[r.id])) for r in rows]
+        attachments=tuple(files.get(r.id, ()))) for r in rows]
+
+
+def _attachments_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """Attachment rows by ledger id, in their order in the message."""
+    found: dict[int, list[Row[Any]]] = defaultdict(list)
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        for a in conn.execute(select(attachments).where(
+                attachments.c.message.in_(chunk)).order_by(
+                attachments.c.message, attachments.c.position)):
+            found[a.message].append(a)
+    return found
 
 
 def submission_facts(engine: Engine, period: Period) -> list[SubmissionFact]:
@@ -100,15 +107,10 @@ def submission_records(engine: Engine, *, periods: Sequence[str] = (),
         return []
     with engine.connect() as conn:
         rows = conn.execute(q.order_by(messages.c.received_at, messages.c.id)).all()
-        files: dict[int, list[DigestFile]] = defaultdict(list)
-        row_ids = [r.id for r in rows]
-        for chunk in (row_ids[i:i + 500] for i in range(0, len(row_ids), 500)):
-            for a in conn.execute(select(attachments).where(
-                    attachments.c.message.in_(chunk)).order_by(
-                    attachments.c.message, attachments.c.position)):
-                files[a.message].append(DigestFile(a.display_name, a.sha256, a.size,
-                                                   a.content_type))
+        files = {m: [DigestFile(a.display_name, a.sha256, a.size, a.content_type)
+                     for a in found]
+                 for m, found in _attachments_of(conn, [r.id for r in rows]).items()}
     return [SubmissionRecord(
         message=r.id, unit=r.unit, period=Period.parse(r.period), received_at=r.received_at,
         late=bool(r.late), subject=r.subject or "", body_text=r.body_text or "",
-        files=tuple(files[r.id])) for r in rows if r.unit and r.period]
+        files=tuple(files.get(r.id, ()))) for r in rows if r.unit and r.period]
