@@ -192,16 +192,12 @@ def cmd_poll(args: argparse.Namespace) -> int:
     app = _app(args)
     from mailbot.adapters.imap import ImapMailbox
     from mailbot.jobs.ingest import poll
+    from mailbot.render_cli import progress_lines
 
     with ImapMailbox(app.config.imap) as mailbox:
-        summary = poll(app, mailbox, _now(args, app.config.timezone), progress=_progress)
+        summary = poll(app, mailbox, _now(args, app.config.timezone), progress=progress_lines)
     print(summary.line())
     return EXIT_OK
-
-
-def _progress(done: int, total: int) -> None:
-    if total > 50:
-        log.info("fetched %d of %d new messages", done, total)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -353,22 +349,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
 def cmd_archive(args: argparse.Namespace) -> int:
     app = _app(args)
     from mailbot.jobs.archive import build_archive
+    from mailbot.render_cli import progress_bar
 
-    result = build_archive(app, args.year, args.out, progress=_bar)
+    result = build_archive(app, args.year, args.out, progress=progress_bar)
     print(f"{result.path}: {result.submissions} submission(s), {result.files} file(s), "
           f"{result.bytes / 2**20:.1f} MB")
     return EXIT_OK
-
-
-def _bar(done: int, total: int) -> None:
-    """A progress bar on a terminal; a line every 10% otherwise (logs, cron mail)."""
-    if sys.stderr.isatty():
-        filled = 30 * done // max(total, 1)
-        end = "\n" if done == total else ""
-        print(f"\r[{'#' * filled}{' ' * (30 - filled)}] {done}/{total} files", end=end,
-              file=sys.stderr, flush=True)
-    elif total and (done == total or done % max(1, total // 10) == 0):
-        log.info("archived %d of %d files", done, total)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

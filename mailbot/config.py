@@ -7,27 +7,33 @@ folder that holds the config file, so the daemon does not depend on its cwd.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from mailbot.config_fields import (
+    EMAIL_RE,
+    Table,
+    address,
+    clock,
+    config_path,
+    resolve_sqlite_url,
+    secret,
+    server,
+    timezone,
+)
 from mailbot.core.model import Unit
 from mailbot.core.periods import Schedule
 from mailbot.errors import ConfigError
 
 CONFIG_ENV = "MAILBOT_CONFIG"
-SECURITY_CHOICES = ("tls", "starttls", "plain")
-_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,14 +135,14 @@ def load_config(path: Path | None = None) -> Config:
 
 def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     base = path.parent
-    top = _Table(raw, "", {"timezone", "data_dir", "database", "imap", "schedule", "ingest",
+    top = Table(raw, "", {"timezone", "data_dir", "database", "imap", "schedule", "ingest",
                            "units", "smtp", "office", "outbox", "board"})
-    tz = _timezone(top.get("timezone", str, "Asia/Ho_Chi_Minh"))
-    data_dir = _path(base, top.get("data_dir", str, "var"))
+    tz = timezone(top.get("timezone", str, "Asia/Ho_Chi_Minh"))
+    data_dir = config_path(base, top.get("data_dir", str, "var"))
 
     db = top.table("database", {"url"})
     url = db.get("url", str, f"sqlite:///{data_dir / 'mailbot.db'}")
-    url = _resolve_sqlite_url(url, base)
+    url = resolve_sqlite_url(url, base)
 
     imap = _imap(top.table("imap", set(ImapConfig.__dataclass_fields__) | {
         "password_env", "password_file"}), base)
@@ -148,8 +154,8 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     digest_day = sched.get("digest_day", int, deadline_day + 2,
                            check=lambda v: deadline_day < v <= 28,
                            why=f"must be after deadline_day ({deadline_day}) and at most 28")
-    digest_time = _clock(sched, "digest_time", "08:00")
-    send_time = _clock(sched, "send_time", "08:00")
+    digest_time = clock(sched, "digest_time", "08:00")
+    send_time = clock(sched, "send_time", "08:00")
     reminders = sched.get("reminder_days_before", list, [5, 1])
     if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d < deadline_day
                for d in reminders):
@@ -171,7 +177,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     smtp = _smtp(top.table("smtp", set(SmtpConfig.__dataclass_fields__) | {
         "password_env", "password_file"}), base) if "smtp" in top.raw else None
     office = top.table("office", {"emails"})
-    office_emails = tuple(_address(office, "emails", e) for e in office.get("emails", list, []))
+    office_emails = tuple(address(office, "emails", e) for e in office.get("emails", list, []))
     own = {a for a in (imap.username.lower(), smtp.from_address if smtp else "") if "@" in a}
     domain = (smtp.from_address if smtp else imap.username).rpartition("@")[2] or "localhost"
     return Config(
@@ -187,122 +193,8 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     )
 
 
-class _Table:
-    """A TOML table that remembers its dotted name, for error messages."""
-
-    def __init__(self, raw: Any, name: str, allowed: set[str]) -> None:
-        if not isinstance(raw, Mapping):
-            raise ConfigError(f"[{name}] must be a table")
-        unknown = sorted(set(raw) - allowed)
-        if unknown:
-            raise ConfigError(f"unknown key {self._key(name, unknown[0])}; "
-                              f"allowed here: {', '.join(sorted(allowed))}")
-        self.raw, self.name = raw, name
-
-    @staticmethod
-    def _key(name: str, key: str) -> str:
-        return f"{name}.{key}" if name else key
-
-    def key(self, key: str) -> str:
-        return self._key(self.name, key)
-
-    def table(self, key: str, allowed: set[str]) -> _Table:
-        return _Table(self.raw.get(key, {}), self.key(key), allowed)
-
-    def get(self, key: str, kind: type[T] | tuple[type, ...], default: T | None = None, *,
-            check: Callable[[Any], bool] | None = None, why: str = "") -> T:
-        if key not in self.raw:
-            if default is None:
-                raise ConfigError(f"missing key {self.key(key)}")
-            return default
-        value = self.raw[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(
-                k.__name__ for k in kind)
-            raise ConfigError(f"{self.key(key)} must be of type {names}, got {value!r}")
-        if check is not None and not check(value):
-            raise ConfigError(f"{self.key(key)} {why}, got {value!r}")
-        return value  # type: ignore[return-value]
-
-
-def _timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ConfigError(f"timezone {name!r} is not a known IANA zone "
-                          "(example: \"Asia/Ho_Chi_Minh\")") from e
-
-
-def _path(base: Path, value: str) -> Path:
-    p = Path(value).expanduser()
-    return p if p.is_absolute() else (base / p)
-
-
-def _resolve_sqlite_url(url: str, base: Path) -> str:
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-        return prefix + str(base / url[len(prefix):])
-    if "://" not in url:
-        raise ConfigError(f"database.url {url!r} is not an SQLAlchemy URL "
-                          "(example: \"sqlite:///var/mailbot.db\")")
-    return url
-
-
-def _clock(table: _Table, key: str, default: str) -> time:
-    text = table.get(key, str, default)
-    try:
-        return time.fromisoformat(text)
-    except ValueError as e:
-        raise ConfigError(f"{table.key(key)} must be a time like \"08:00\", got {text!r}") from e
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _secret(t: _Table, base: Path) -> str:
-    given = [k for k in ("password", "password_env", "password_file") if k in t.raw]
-    if len(given) > 1:
-        raise ConfigError(f"{t.key(given[0])} and {t.key(given[1])}: give only one")
-    if not given:
-        raise ConfigError(f"missing key {t.key('password_env')} "
-                          f"(or {t.key('password_file')}, or {t.key('password')})")
-    kind = given[0]
-    value = t.get(kind, str)
-    if kind == "password":
-        warnings.warn(f"{t.key('password')} is stored in the config file; "
-                      f"prefer {t.key('password_env')} or {t.key('password_file')}",
-                      stacklevel=2)
-        return value
-    if kind == "password_env":
-        secret = os.environ.get(value)
-        if secret is None:
-            raise ConfigError(f"{t.key('password_env')}: environment variable {value} is not set")
-        return secret
-    try:
-        return _path(base, value).read_text(encoding="utf-8").strip()
-    except OSError as e:
-        raise ConfigError(f"{t.key('password_file')}: cannot read {value}: {e.strerror}") from e
-
-
-def _server(t: _Table) -> tuple[str, str]:
-    """host and security of a server table; plain text only to a loopback host."""
-    host = t.get("host", str)
-    security = t.get("security", str, "tls", check=lambda v: v in SECURITY_CHOICES,
-                     why="must be one of tls, starttls, plain")
-    if security == "plain" and not _is_loopback(host):
-        raise ConfigError(f"{t.key('security')} = \"plain\" is only allowed to a loopback "
-                          f"host, not {host!r}: use \"tls\" or \"starttls\"")
-    return host, security
-
-
-def _imap(t: _Table, base: Path) -> ImapConfig:
-    host, security = _server(t)
+def _imap(t: Table, base: Path) -> ImapConfig:
+    host, security = server(t)
     since_raw = t.get("import_since", (str, date), "1970-01-01")
     try:
         since = since_raw if isinstance(since_raw, date) else date.fromisoformat(since_raw)
@@ -316,7 +208,7 @@ def _imap(t: _Table, base: Path) -> ImapConfig:
                    check=lambda v: 0 < v < 65536, why="must be a TCP port"),
         security=security,
         username=t.get("username", str),
-        password=_secret(t, base),
+        password=secret(t, base),
         folder=t.get("folder", str, "INBOX", check=bool, why="must not be empty"),
         import_since=since,
         timeout=float(t.get("timeout", (int, float), 60.0, check=lambda v: v > 0,
@@ -326,11 +218,11 @@ def _imap(t: _Table, base: Path) -> ImapConfig:
                                   check=lambda v: v >= 1, why="must be >= 1 second")),
         batch_bytes=t.get("batch_bytes", int, 32 * 2**20, check=lambda v: v >= 2**16,
                           why="must be at least 65536"),
-        ca_file=_path(base, ca) if ca else None,
+        ca_file=config_path(base, ca) if ca else None,
     )
 
 
-def _units(top: _Table) -> tuple[Unit, ...]:
+def _units(top: Table) -> tuple[Unit, ...]:
     raw = top.raw.get("units", [])
     if not isinstance(raw, list):
         raise ConfigError("units must be an array of tables: [[units]]")
@@ -338,7 +230,7 @@ def _units(top: _Table) -> tuple[Unit, ...]:
     seen_codes: set[str] = set()
     seen_emails: dict[str, str] = {}
     for i, entry in enumerate(raw):
-        t = _Table(entry, f"units[{i}]", {"code", "name", "emails", "aliases"})
+        t = Table(entry, f"units[{i}]", {"code", "name", "emails", "aliases"})
         code = t.get("code", str, check=lambda v: bool(_CODE_RE.match(v)),
                      why="must be lower-case letters, digits and dashes (e.g. \"hoa-nghia\")")
         if code in seen_codes:
@@ -348,7 +240,7 @@ def _units(top: _Table) -> tuple[Unit, ...]:
                      why="must be a non-empty single line")
         emails = tuple(e.strip().lower() for e in t.get("emails", list, []))
         for e in emails:
-            if not _EMAIL_RE.match(e):
+            if not EMAIL_RE.match(e):
                 raise ConfigError(f"{t.key('emails')}: {e!r} is not an email address")
             if e in seen_emails:
                 raise ConfigError(f"{t.key('emails')}: {e} already belongs to unit "
@@ -359,14 +251,8 @@ def _units(top: _Table) -> tuple[Unit, ...]:
     return tuple(units)
 
 
-def _address(t: _Table, key: str, value: object) -> str:
-    if not isinstance(value, str) or not _EMAIL_RE.match(value.strip()):
-        raise ConfigError(f"{t.key(key)}: {value!r} is not an email address")
-    return value.strip().lower()
-
-
-def _smtp(t: _Table, base: Path) -> SmtpConfig:
-    host, security = _server(t)
+def _smtp(t: Table, base: Path) -> SmtpConfig:
+    host, security = server(t)
     username = t.get("username", str, "")
     ca = t.get("ca_file", str, "")
     return SmtpConfig(
@@ -374,22 +260,22 @@ def _smtp(t: _Table, base: Path) -> SmtpConfig:
         port=t.get("port", int, {"tls": 465, "starttls": 587, "plain": 25}[security],
                    check=lambda v: 0 < v < 65536, why="must be a TCP port"),
         security=security, username=username,
-        password=_secret(t, base) if username else "",
-        from_address=_address(t, "from_address", t.get("from_address", str)),
+        password=secret(t, base) if username else "",
+        from_address=address(t, "from_address", t.get("from_address", str)),
         from_name=t.get("from_name", str, "Phòng Nội vụ", check=lambda v: "\n" not in v,
                         why="must be a single line"),
         timeout=float(t.get("timeout", (int, float), 60.0, check=lambda v: v > 0,
                             why="must be > 0 seconds")),
-        ca_file=_path(base, ca) if ca else None,
+        ca_file=config_path(base, ca) if ca else None,
         max_per_connection=t.get("max_per_connection", int, 50, check=lambda v: v >= 1,
                                  why="must be at least 1"),
     )
 
 
-def _outbox(t: _Table, base: Path) -> OutboxConfig:
+def _outbox(t: Table, base: Path) -> OutboxConfig:
     templates = t.get("templates_dir", str, "")
     return OutboxConfig(
-        templates_dir=_path(base, templates) if templates else None,
+        templates_dir=config_path(base, templates) if templates else None,
         acks_per_address_per_day=t.get("acks_per_address_per_day", int, 5,
                                        check=lambda v: v >= 0, why="must be >= 0"),
         ack_max_age_days=t.get("ack_max_age_days", int, 7, check=lambda v: v >= 0,
@@ -401,12 +287,12 @@ def _outbox(t: _Table, base: Path) -> OutboxConfig:
     )
 
 
-def _board(t: _Table) -> BoardConfig:
-    to = tuple(_address(t, "to", e) for e in t.get("to", list))
+def _board(t: Table) -> BoardConfig:
+    to = tuple(address(t, "to", e) for e in t.get("to", list))
     if not to:
         raise ConfigError(f"{t.key('to')} must list at least one address")
     return BoardConfig(
-        to=to, cc=tuple(_address(t, "cc", e) for e in t.get("cc", list, [])),
+        to=to, cc=tuple(address(t, "cc", e) for e in t.get("cc", list, [])),
         approval=t.get("approval", str, "auto", check=lambda v: v in ("auto", "required"),
                        why="must be \"auto\" or \"required\""),
         size_limit=int(t.get("size_limit_mb", (int, float), 20, check=lambda v: 1 <= v <= 100,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -10,6 +12,8 @@ from mailbot.adapters.db.outbox import OutboxRow
 from mailbot.adapters.db.queries import LedgerEntry
 from mailbot.core.model import Period
 from mailbot.core.status import UnitStatus
+
+log = logging.getLogger("mailbot")
 
 
 def ledger_json(rows: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
@@ -89,3 +93,20 @@ def outbox_table(rows: Sequence[OutboxRow], tz: tzinfo) -> str:
         if r.last_error:
             lines.append(f"{'':>5}  {'':16}  error: {r.last_error}")
     return "\n".join(lines)
+
+
+def progress_lines(done: int, total: int) -> None:
+    """One log line per fetch batch, for passes long enough to want it."""
+    if total > 50:
+        log.info("fetched %d of %d new messages", done, total)
+
+
+def progress_bar(done: int, total: int) -> None:
+    """A progress bar on a terminal; a line every 10% otherwise (logs, cron mail)."""
+    if sys.stderr.isatty():
+        filled = 30 * done // max(total, 1)
+        end = "\n" if done == total else ""
+        print(f"\r[{'#' * filled}{' ' * (30 - filled)}] {done}/{total} files", end=end,
+              file=sys.stderr, flush=True)
+    elif total and (done == total or done % max(1, total // 10) == 0):
+        log.info("archived %d of %d files", done, total)
