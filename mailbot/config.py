@@ -33,6 +33,7 @@ from mailbot.core.periods import Schedule
 from mailbot.errors import ConfigError
 
 CONFIG_ENV = "MAILBOT_CONFIG"
+BOARD_KEYS = {"to", "cc", "approval", "size_limit_mb", "district", "issuer", "zip_per_unit"}
 _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -90,6 +91,7 @@ class BoardConfig:
     size_limit: int = 20 * 2**20
     district: str = "Quận Dương Kinh"
     issuer: str = "ỦY BAN NHÂN DÂN QUẬN DƯƠNG KINH"
+    zip_per_unit: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,8 +190,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         message_id_domain=f"mailbot.{domain}", smtp=smtp, office_emails=office_emails,
         reminder_days_before=tuple(sorted(set(reminders), reverse=True)), send_time=send_time,
         outbox=_outbox(top.table("outbox", set(OutboxConfig.__dataclass_fields__)), base),
-        board=_board(top.table("board", {"to", "cc", "approval", "size_limit_mb", "district",
-                                         "issuer"})) if "board" in top.raw else None,
+        board=_board(top.table("board", BOARD_KEYS)) if "board" in top.raw else None,
     )
 
 
@@ -299,4 +300,5 @@ def _board(t: Table) -> BoardConfig:
                              why="must be between 1 and 100 (MB)") * 2**20),
         district=t.get("district", str, BoardConfig.district),
         issuer=t.get("issuer", str, BoardConfig.issuer),
+        zip_per_unit=t.get("zip_per_unit", bool, False),
     )

@@ -48,6 +48,32 @@ class BlobStore:
             raise StorageError(f"cannot store a file in {target.parent}: {e.strerror}") from e
         return digest
 
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Move the finished file ``source`` (on the same filesystem) into the store,
+        hashing it in chunks; returns (sha256, size). Nothing is held in memory."""
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with source.open("rb") as f:
+                while chunk := f.read(1024 * 1024):
+                    digest.update(chunk)
+                    size += len(chunk)
+                os.fsync(f.fileno())
+            target = self.path_for(digest.hexdigest())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            _fsync_dir(target.parent)
+        except OSError as e:
+            raise StorageError(f"cannot store {source.name} in {self.root}: {e.strerror}") from e
+        return digest.hexdigest(), size
+
+    def temp_path(self) -> Path:
+        """A fresh path inside the store's folder, for a file to be put_file'd."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        os.close(fd)
+        return Path(tmp)
+
     def get(self, sha256: str) -> bytes:
         try:
             return self.path_for(sha256).read_bytes()

@@ -27,6 +27,7 @@ from mailbot.adapters.office_docs import (
     write_report_docx,
 )
 from mailbot.adapters.smtp import size_limit
+from mailbot.adapters.unit_zips import zip_per_unit
 from mailbot.app import App
 from mailbot.core.digest import build_digest, pack_files, split_parts
 from mailbot.core.digest_model import Digest, PackedFile, Part
@@ -135,7 +136,10 @@ def build_package(app: App, row: DigestRow, now: datetime) -> Package:
         if server:
             limit = min(limit, server)
     docs = _documents(app, digest, send_at(app, row.period).date())
-    parts, oversized = split_parts(pack_files(digest), limit=limit,
+    packed = pack_files(digest)
+    if board.zip_per_unit:
+        packed = zip_per_unit(packed, app.files)
+    parts, oversized = split_parts(packed, limit=limit,
                                    overhead=64 * 1024 + sum(len(d[2]) for d in docs) * 4 // 3)
     return Package(digest, parts, oversized, docs)
 

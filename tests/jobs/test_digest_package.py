@@ -189,3 +189,20 @@ def test_digest_preview_writes_the_emails_html_docx_and_xlsx(
     assert {"phan-1.eml", "phan-1.html", "Tong-hop-thang-10-2023.docx",
             "Danh-sach-thang-10-2023.xlsx"} <= names
     assert _to(smtp_server, BOARD) == []
+
+
+def test_with_zip_per_unit_each_unit_s_files_travel_as_one_zip(
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import zipfile
+
+    bot = _bot(tmp_path, imap_account, smtp_server, capsys, board="zip_per_unit = true")
+    files = _month(imap_account)
+    bot("tick", now="2023-10-17T08:00")
+    (package,) = _to(smtp_server, BOARD)
+    got = _attachments(package)
+    zips = sorted(k for k in got if k.endswith(".zip"))
+    assert zips == ["03-UBND phường Đa Phúc.zip", "04-UBND phường Hòa Nghĩa.zip"]
+    with zipfile.ZipFile(io.BytesIO(got["04-UBND phường Hòa Nghĩa.zip"])) as zf:
+        assert sorted(zf.namelist()) == ["Báo cáo thành tích.docx", "IMG_2041.jpg"]
+        assert zf.read("IMG_2041.jpg") == files["IMG_2041.jpg"]
