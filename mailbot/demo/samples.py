@@ -149,3 +149,11 @@ def month_of_mail() -> list[tuple[str, bytes, datetime]]:
             message_id="<dp-2@example.gov.vn>",
             attachments=[("Báo cáo T11.pdf", PDF, "application/pdf")]), at(17, 9)),
     ]
+
+
+def malformed() -> bytes:
+    """A message nested 60 multiparts deep (mailbot's limit is 50): quarantined."""
+    nested = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+                      for i in range(60))
+    return (b"From: x@example.com\r\nSubject: deep\r\nMessage-ID: <deep@example.com>\r\n"
+            b"MIME-Version: 1.0\r\n" + nested)
