@@ -232,11 +232,11 @@ def _save_package(port: int, password: str, out: Path) -> list[Path]:
             raw = item[b"BODY[]"]
             msg = email.message_from_bytes(raw, policy=email.policy.default)
             (out / f"phan-{i}.eml").write_bytes(raw)
-            html = msg.get_body(preferencelist=("html",))  # type: ignore[attr-defined]
+            html = msg.get_body(preferencelist=("html",))
             (out / f"phan-{i}.html").write_text(str(html.get_content()) if html else "",
                                                 encoding="utf-8")
             written += [out / f"phan-{i}.eml", out / f"phan-{i}.html"]
-            for part in msg.iter_attachments():  # type: ignore[attr-defined]
+            for part in msg.iter_attachments():
                 name = str(part.get_filename())
                 if name.endswith((".docx", ".xlsx")) and name.startswith(("Tong-hop",
                                                                           "Danh-sach")):
