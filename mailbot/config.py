@@ -72,6 +72,7 @@ class IngestConfig:
     max_message_bytes: int = 50 * 2**20
     max_attempts: int = 5
     retry_base_seconds: float = 60.0
+    alert_after_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
         retry_base_seconds=float(ing.get("retry_base_seconds", (int, float),
                                          IngestConfig.retry_base_seconds,
                                          check=lambda v: v >= 0, why="must be >= 0")),
+        alert_after_minutes=ing.get("alert_after_minutes", int, 30, check=lambda v: v >= 1,
+                                    why="must be at least 1 minute"),
     )
 
     units = _units(top)

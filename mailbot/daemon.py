@@ -16,13 +16,14 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
 from mailbot.adapters.db import lease
 from mailbot.adapters.imap import ImapMailbox
 from mailbot.app import App
 from mailbot.errors import MailbotError
+from mailbot.jobs.alerts import mailbox_back, mailbox_down
 from mailbot.jobs.duties import run_duties
 from mailbot.jobs.exclusive import holding_lease
 from mailbot.jobs.ingest import poll
@@ -104,6 +105,7 @@ def _catch_up(app: App, now: datetime) -> None:
 def _ingest_loop(app: App, clock: Callable[[], datetime], stop: Stopper) -> None:
     cfg = app.config.imap
     delay = BACKOFF_START
+    down_since: datetime | None = None  # when reading the mailbox started failing
     log.info("mailbot running: %s@%s:%d folder %r", cfg.username, cfg.host, cfg.port, cfg.folder)
     while not stop.requested:
         try:
@@ -112,6 +114,9 @@ def _ingest_loop(app: App, clock: Callable[[], datetime], stop: Stopper) -> None
                 delay = BACKOFF_START
                 while not stop.requested:
                     log.info("%s", poll(app, mailbox, clock()).line())
+                    if down_since is not None:
+                        mailbox_back(app, down_since, clock())
+                        down_since = None
                     sent = deliver_outbox(app, clock())  # acknowledgements within seconds
                     if sent:
                         log.info("outbox: %s", ", ".join(f"{k} {v}" for k, v in sent.items()))
@@ -120,5 +125,17 @@ def _ingest_loop(app: App, clock: Callable[[], datetime], stop: Stopper) -> None
             if stop.requested:
                 break
             log.warning("%s; retrying in %.0f s", e, delay)
+            down_since = down_since or clock()
+            _alert_office(app, down_since, clock(), str(e))
             stop.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
+
+
+def _alert_office(app: App, since: datetime, now: datetime, error: str) -> None:
+    """After ``alert_after_minutes`` of failing, the office hears of it (once)."""
+    after = timedelta(minutes=app.config.ingest.alert_after_minutes)
+    try:
+        if mailbox_down(app, since, now, error, after):
+            deliver_outbox(app, now)
+    except MailbotError as e:
+        log.warning("could not alert the office: %s", e)

@@ -82,6 +82,11 @@ class Outbox:
             return set(conn.scalars(select(outbox.c.key).where(
                 outbox.c.kind == kind, outbox.c.period == period)))
 
+    def keys_like(self, prefix: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(outbox.c.key).where(
+                outbox.c.key.startswith(prefix, autoescape=True))))
+
     def due(self, now: datetime, limit: int = 200) -> list[tuple[int, tuple[str, ...], int]]:
         """(id, recipients, size) of pending emails whose attempt is due."""
         with self.engine.connect() as conn:
