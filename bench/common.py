@@ -368,3 +368,21 @@ def sha256_file(path: Path) -> str:
 def free_disk_gb(path: Path) -> float:
     st = os.statvfs(path)
     return st.f_bavail * st.f_frsize / 2**30
+
+
+def print_profile(path: Path, top: int = 25) -> None:
+    """The heaviest functions of a cProfile dump, by own time and by cumulative time."""
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    total = stats.total_tt  # type: ignore[attr-defined]
+    print(f"\nprofile {path} ({total:.1f} s of profiled time):")
+    for key, title in (("tottime", "own time"), ("cumulative", "cumulative")):
+        print(f"  top {top} by {title}:")
+        entries = stats.stats  # type: ignore[attr-defined]
+        rows = sorted(entries.items(), key=lambda kv: kv[1][2 if key == "tottime" else 3],
+                      reverse=True)[:top]
+        for (file, line, fn), (_cc, nc, tt, ct, _callers) in rows:
+            where = re.sub(r".*/(site-packages|lib/python3\.\d+|main)/", "", file)
+            print(f"    {100 * (tt if key == 'tottime' else ct) / total:5.1f}%  "
+                  f"{tt:7.2f} own {ct:7.2f} cum {nc:>8} calls  {where}:{line} {fn}")

@@ -1,91 +1,285 @@
-"""Package benchmark: build (and split) a month's package for the Board.
+"""Package build: freeze a month and build (and split) the package for the Board.
 
-    python bench/package.py [--units 40] [--mb 300]
+    python bench/package.py [--units 1000] [--submissions 3000] [--gb 2] [--json FILE]
 
-Fills a fresh database and file store with one submission per unit (three photos
-each, --mb in all), then times freezing the month and composing every email of the
-package (attachments read from the store, MIME built, .docx and .xlsx generated), and
-commits them to the outbox, and reports this process's peak RSS growth. Nothing is
-sent.
+Setup (not timed): a config with --units units, a fresh database holding --submissions
+submissions for 10/2023 (spread over the units, Vietnamese subjects and texts, 1-3 files
+each: photos, .docx, .pdf) and --gb GB of incompressible attachments in the file store,
+and a recording SMTP server on loopback (mailbot asks it for its EHLO SIZE).
+
+Measured, each in a child process that reads its own VmHWM:
+  build: what the daemon does on the freeze day -- freeze the month, compose every email
+         of the package (files read from the store, .docx and .xlsx generated, split by
+         the 20 MB limit, MIME built) and commit them to the outbox. Nothing is sent.
+         Stage times come from wrappers around mailbot's functions (no code changed).
+  baseline: the floor of the same job -- read every attachment of the month from the
+         store and base64-encode it, 20 MB at a time, keeping nothing.
+Target: < 30 s and peak RSS < 300 MB for 1,000 units / 2 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import functools
+import hashlib
+import json
 import os
+import random
 import re
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from common import MB  # noqa: E402
 
-from sqlalchemy import insert  # noqa: E402
+TARGET_SECONDS, TARGET_RSS_MB = 30, 300
+PLACES = ["Hòa Nghĩa", "Đa Phúc", "Hưng Đạo", "Anh Dũng", "Hải Thành", "Tân Thành",
+          "Đông Hải", "Nam Hải", "Đằng Lâm", "Thành Tô", "Lãm Hà", "Quán Trữ", "Vĩnh Niệm",
+          "Bàng La", "Minh Đức", "Ngọc Xuyên", "Vạn Hương", "Hợp Đức", "Tràng Cát", "Kênh Dương"]
+KINDS = ["UBND phường", "Trường Tiểu học", "Trường THCS", "Trạm Y tế phường",
+         "Hội Liên hiệp Phụ nữ phường", "Đoàn Thanh niên phường", "Hội Cựu chiến binh phường",
+         "Công an phường", "Chi bộ khu dân cư", "Tổ dân phố số 3"]
+NOW = datetime(2023, 10, 17, 1, tzinfo=UTC)  # 08:00 in Hà Nội on the freeze day
 
-from mailbot.adapters.db.engine import make_engine, upgrade  # noqa: E402
-from mailbot.adapters.db.outbox import Outbox  # noqa: E402
-from mailbot.adapters.db.schema import attachments, messages  # noqa: E402
-from mailbot.app import App  # noqa: E402
-from mailbot.config import parse_config  # noqa: E402
-from mailbot.core.model import Period  # noqa: E402
-from mailbot.jobs.digest import compose_package, freeze  # noqa: E402
+
+def unit_name(i: int) -> str:
+    return f"{KINDS[i % len(KINDS)]} {PLACES[(i // len(KINDS)) % len(PLACES)]}" + (
+        f" {i // (len(KINDS) * len(PLACES)) + 1}" if i >= len(KINDS) * len(PLACES) else "")
 
 
-def hwm_mb() -> float:
+def write_toml(base: Path, units: int, smtp: Any, limit_mb: int) -> Path:
+    (base / "pw").write_text("x\n")
+    lines = [
+        'timezone = "Asia/Ho_Chi_Minh"', 'data_dir = "var"',
+        "[database]", 'url = "sqlite:///var/mailbot.db"',
+        "[imap]", 'host = "127.0.0.1"', "port = 1", 'security = "plain"',
+        'username = "noivuduongkinh@example.com"', 'password_file = "pw"',
+        "[smtp]", 'host = "127.0.0.1"', f"port = {smtp.port}", 'security = "plain"',
+        'from_address = "noivuduongkinh@example.com"', 'from_name = "Phòng Nội vụ quận"',
+        "[office]", 'emails = ["truongphong.noivu@example.gov.vn"]',
+        "[board]", 'to = ["banthiduakhenthuong@example.gov.vn"]',
+        f"size_limit_mb = {limit_mb}"]
+    for i in range(units):
+        lines += ["[[units]]", f'code = "u{i:04d}"', f'name = "{unit_name(i)}"',
+                  f'emails = ["u{i:04d}@example.gov.vn"]']
+    path = base / "mailbot.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def fill(config: Path, units: int, submissions: int, gb: float, seed: int) -> tuple[int, int]:
+    """The month's ledger and files (written without fsync: this is setup)."""
+    from sqlalchemy import insert
+
+    from mailbot.adapters.db.engine import upgrade
+    from mailbot.adapters.db.schema import attachments, messages
+    from mailbot.app import App
+    from mailbot.config import load_config
+
+    app = App.open(load_config(config), check_schema=False)
+    upgrade(app.engine)
+    rng = random.Random(seed)
+    plan = []  # (unit, [(name, type, weight)])
+    for s in range(submissions):
+        files = []
+        for k in range(rng.choice((1, 1, 2, 2, 3, 3, 3))):
+            kind = rng.random()
+            if kind < 0.65:
+                files.append((f"ảnh hoạt động {k + 1}.jpg", "image/jpeg", rng.uniform(0.3, 1.6)))
+            elif kind < 0.85:
+                files.append((f"Báo cáo thành tích {k + 1}.docx", common.DOCX_TYPE,
+                              rng.uniform(0.1, 0.8)))
+            else:
+                files.append((f"Danh sách đề nghị khen thưởng {k + 1}.pdf", "application/pdf",
+                              rng.uniform(0.3, 2.5)))
+        plan.append((s % units, files))
+    scale = gb * 2**30 / sum(w for _, files in plan for *_, w in files)
+    heads = {"image/jpeg": common.JPEG_HEAD, "application/pdf": common.PDF_HEAD,
+             common.DOCX_TYPE: common.DOCX_HEAD}
+    root = app.files.root
+    nfiles = 0
+    with app.engine.begin() as conn:
+        for s, (unit, files) in enumerate(plan):
+            when = datetime(2023, 9, 18, 2, tzinfo=UTC) + timedelta(
+                minutes=rng.randint(0, 27 * 24 * 60))
+            text = "Kính gửi Phòng Nội vụ,\n" + common.vietnamese_text(rng, rng.randint(80, 300))
+            mid = conn.execute(insert(messages).values(
+                folder="INBOX", uidvalidity=1, uid=s + 1, raw_sha256="0" * 64, raw_size=1,
+                message_id=f"<pkg-{s}@example.gov.vn>", received_at=when, created_at=when,
+                from_addr=f"u{unit:04d}@example.gov.vn", from_name=unit_name(unit),
+                disposition="submission", reason="", unit=f"u{unit:04d}", period="2023-10",
+                late=False, attempts=1, processed_at=when,
+                subject=f"Gương người tốt việc tốt tháng 10/2023 - {unit_name(unit)}",
+                body_text=text)).inserted_primary_key[0]
+            for k, (name, ctype, weight) in enumerate(files):
+                data = heads[ctype] + rng.randbytes(max(1024, int(weight * scale)))
+                sha = hashlib.sha256(data).hexdigest()
+                path = root / sha[:2] / sha[2:]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                nfiles += 1
+                conn.execute(insert(attachments).values(
+                    message=mid, position=k, filename=name, display_name=name,
+                    content_type=ctype, size=len(data), sha256=sha, from_forward=False))
+    app.close()
+    return nfiles, sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+# ---------------------------------------------------------------------------------------
+# The children
+
+
+def _hwm_mb() -> float:
     text = Path("/proc/self/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
 
 
+def child_build(config: Path) -> dict[str, Any]:
+    import mailbot.jobs.digest as digest
+    import mailbot.jobs.outgoing as outgoing
+    from mailbot.adapters.db.outbox import Outbox
+    from mailbot.app import App
+    from mailbot.config import load_config
+    from mailbot.core.model import Period
+
+    stages: dict[str, float] = defaultdict(float)
+
+    def timed(module: Any, name: str, label: str) -> None:
+        fn = getattr(module, name)
+
+        @functools.wraps(fn)
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                stages[label] += time.perf_counter() - t0
+
+        setattr(module, name, wrapper)
+
+    for name, label in (("submission_records", "ledger queries"),
+                        ("build_digest", "digest as data"),
+                        ("write_report_docx", ".docx report"), ("write_list_xlsx", ".xlsx list"),
+                        ("pack_files", "pack + split"), ("split_parts", "pack + split")):
+        timed(digest, name, label)
+    timed(outgoing, "render", "templates")
+    timed(outgoing, "build_message", "MIME build")
+    app = App.open(load_config(config))
+    timed(app.files, "get", "read files from the store")
+    start_hwm = _hwm_mb()
+    t0 = time.perf_counter()
+    row = digest.freeze(app, Period(2023, 10), NOW)
+    added = Outbox(app.engine).add(digest.compose_package(app, row, NOW, preview=False), NOW)
+    secs = time.perf_counter() - t0
+    sizes = [size for _, _, size in Outbox(app.engine).due(NOW)]
+    accounted = sum(stages.values())
+    stages["outbox commit, SMTP SIZE and the rest"] = secs - accounted
+    return {"seconds": secs, "peak_rss_mb": _hwm_mb(), "rss_before_mb": start_hwm,
+            "emails": len(added), "largest_email_mb": max(sizes) / MB,
+            "total_email_mb": sum(sizes) / MB, "submissions": len(row.messages),
+            "stages": dict(stages)}
+
+
+def child_baseline(config: Path) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from mailbot.adapters.db.schema import attachments
+    from mailbot.app import App
+    from mailbot.config import load_config
+
+    app = App.open(load_config(config))
+    t0 = time.perf_counter()
+    with app.engine.connect() as conn:
+        shas = [r.sha256 for r in conn.execute(select(attachments.c.sha256))]
+    group = encoded = 0
+    for sha in shas:
+        data = app.files.get(sha)
+        text = base64.encodebytes(data)
+        encoded += len(text)
+        group += len(text)
+        if group > 20 * MB:
+            group = 0
+        del data, text
+    return {"seconds": time.perf_counter() - t0, "peak_rss_mb": _hwm_mb(),
+            "encoded_mb": encoded / MB, "files": len(shas)}
+
+
+def run_child(mode: str, config: Path, profile: str | None = None) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, f"--child-{mode}", str(config)]
+    if profile:
+        cmd = [sys.executable, "-m", "cProfile", "-o", profile, *cmd[1:]]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600,
+                          env={**os.environ, "PYTHONPATH": str(common.ROOT)})
+    if done.returncode != 0:
+        raise RuntimeError(f"{mode} child failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", type=int, default=40)
-    ap.add_argument("--mb", type=int, default=300)
-    ap.add_argument("--limit-mb", type=int, default=20)
+    ap.add_argument("--units", type=int, default=1000)
+    ap.add_argument("--submissions", type=int, default=3000)
+    ap.add_argument("--gb", type=float, default=2.0, help="attachments on disk, GB")
+    ap.add_argument("--limit-mb", type=int, default=20, help="[board] size_limit_mb")
+    ap.add_argument("--seed", type=int, default=2023)
+    ap.add_argument("--profile", metavar="FILE", help="cProfile the build child into FILE")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--child-build", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--child-baseline", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.child_build or args.child_baseline:
+        result = (child_build(args.child_build) if args.child_build
+                  else child_baseline(args.child_baseline))
+        print(json.dumps(result))
+        return 0
+
+    common.print_machine()
+    from tests.servers.smtp import SmtpServer
+
+    need = args.gb * 2.6 + 1  # the store, the outbox's copy (base64), slack
+    if common.free_disk_gb(Path(tempfile.gettempdir())) < need:
+        print(f"cannot run: about {need:.0f} GB must be free in {tempfile.gettempdir()}")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="mailbot-bench-") as tmp, SmtpServer() as smtp:
         base = Path(tmp)
-        (base / "pw").write_text("x")
-        raw = {"imap": {"host": "127.0.0.1", "security": "plain", "username": "nv@example.com",
-                        "password_file": "pw"},
-               "smtp": {"host": "127.0.0.1", "security": "plain", "port": 9,
-                        "from_address": "nv@example.com"},
-               "office": {"emails": ["boss@example.com"]},
-               "board": {"to": ["board@example.com"], "size_limit_mb": args.limit_mb},
-               "units": [{"code": f"u{i}", "name": f"Đơn vị số {i}",
-                          "emails": [f"u{i}@example.gov.vn"]} for i in range(args.units)]}
-        app = App(parse_config(raw, base / "mailbot.toml"), make_engine(f"sqlite:///{tmp}/m.db"))
-        upgrade(app.engine)
-        per_file = args.mb * 2**20 // (args.units * 3)
-        when = datetime(2023, 10, 10, 2, tzinfo=UTC)
-        with app.engine.begin() as conn:
-            for i in range(args.units):
-                mid = conn.execute(insert(messages).values(
-                    folder="INBOX", uidvalidity=1, uid=i + 1, raw_sha256="0" * 64, raw_size=1,
-                    received_at=when, created_at=when, disposition="submission", reason="",
-                    unit=f"u{i}", period="2023-10", late=False, attempts=1,
-                    subject="Gương người tốt việc tốt", body_text="Gương ông Nguyễn Văn An.\n"
-                )).inserted_primary_key[0]
-                for k in range(3):
-                    sha = app.files.put(os.urandom(per_file))
-                    conn.execute(insert(attachments).values(
-                        message=mid, position=k, filename=f"ảnh {k}.jpg",
-                        display_name=f"ảnh {k}.jpg", content_type="image/jpeg",
-                        size=per_file, sha256=sha, from_forward=False))
-        before = hwm_mb()
-        now = datetime(2023, 10, 17, 1, tzinfo=UTC)
+        config = write_toml(base, args.units, smtp, args.limit_mb)
         t0 = time.perf_counter()
-        row = freeze(app, Period(2023, 10), now)
-        Outbox(app.engine).add(compose_package(app, row, now, preview=False), now)
-        secs = time.perf_counter() - t0
-        mails = [size for _, _, size in Outbox(app.engine).due(now)]
-        peak_part = max(mails)
-        print(f"{args.units} units, {args.mb} MB of attachments -> {len(mails)} email(s), "
-              f"largest {peak_part / 2**20:.1f} MB (limit {args.limit_mb} MB)")
-        print(f"build time {secs:.1f} s; peak RSS {hwm_mb():.0f} MB "
-              f"(+{hwm_mb() - before:.0f} MB while building)")
+        nfiles, nbytes = fill(config, args.units, args.submissions, args.gb, args.seed)
+        print(f"setup: {args.units} units, {args.submissions} submissions, {nfiles} files, "
+              f"{nbytes / 2**30:.2f} GB in the store ({time.perf_counter() - t0:.0f} s)",
+              flush=True)
+        baseline = run_child("baseline", config)
+        print(f"  baseline: read + base64 every file   {baseline['seconds']:6.1f} s  "
+              f"peak RSS {baseline['peak_rss_mb']:5.0f} MB", flush=True)
+        build = run_child("build", config, args.profile)
+        print(f"  mailbot: freeze + compose + outbox   {build['seconds']:6.1f} s  "
+              f"peak RSS {build['peak_rss_mb']:5.0f} MB (at start {build['rss_before_mb']:.0f})")
+    print(f"  -> {build['submissions']} submissions in {build['emails']} emails, "
+          f"{build['total_email_mb']:.0f} MB in all, largest {build['largest_email_mb']:.1f} MB "
+          f"(limit {args.limit_mb} MB)")
+    print("  stages (inclusive wall time):")
+    for label, secs in sorted(build["stages"].items(), key=lambda kv: -kv[1]):
+        print(f"    {secs:6.1f} s  {100 * secs / build['seconds']:4.0f}%  {label}")
+    print(f"\nratio build/baseline: time {build['seconds'] / baseline['seconds']:.1f}x, "
+          f"peak RSS {build['peak_rss_mb'] / baseline['peak_rss_mb']:.1f}x")
+    print(f"target < {TARGET_SECONDS} s: " + common.verdict(
+        build["seconds"] < TARGET_SECONDS, f"{build['seconds']:.1f} s"))
+    print(f"target peak RSS < {TARGET_RSS_MB} MB: " + common.verdict(
+        build["peak_rss_mb"] < TARGET_RSS_MB, f"{build['peak_rss_mb']:.0f} MB"))
+    if args.profile:
+        common.print_profile(Path(args.profile))
+    common.write_json(args.json, "package", {
+        "units": args.units, "submissions": args.submissions, "files": nfiles,
+        "store_gb": nbytes / 2**30, "baseline": baseline, "build": build})
     return 0
 
 

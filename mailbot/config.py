@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
@@ -19,10 +19,15 @@ from zoneinfo import ZoneInfo
 
 from mailbot.config_fields import (
     EMAIL_RE,
+    OAUTH2_KEYS,
+    PASSWORD_KEYS,
+    OAuth2Config,
     Table,
     address,
+    auth,
     clock,
     config_path,
+    oauth2,
     resolve_sqlite_url,
     secret,
     server,
@@ -51,6 +56,8 @@ class ImapConfig:
     poll_interval: float = 300.0
     batch_bytes: int = 32 * 2**20
     ca_file: Path | None = None
+    auth: str = "password"  # password | oauth2
+    oauth2: OAuth2Config | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,8 @@ class SmtpConfig:
     timeout: float = 60.0
     ca_file: Path | None = None
     max_per_connection: int = 50
+    auth: str = "password"  # password | oauth2
+    oauth2: OAuth2Config | None = None
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,9 @@ def default_config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV, "mailbot.toml"))
 
 
-def load_config(path: Path | None = None) -> Config:
-    """Read and validate the config file; raise ConfigError naming the key on any mistake."""
+def load_config(path: Path | None = None, *, check_token_files: bool = True) -> Config:
+    """Read and validate the config file; raise ConfigError naming the key on any mistake.
+    ``check_token_files=False`` accepts a missing OAuth2 token file (to create it)."""
     path = (path or default_config_path()).resolve()
     try:
         with path.open("rb") as f:
@@ -133,10 +143,11 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {e}") from e
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from e
-    return parse_config(raw, path)
+    return parse_config(raw, path, check_token_files=check_token_files)
 
 
-def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
+def parse_config(raw: Mapping[str, Any], path: Path, *,
+                 check_token_files: bool = True) -> Config:
     base = path.parent
     top = Table(raw, "", {"timezone", "data_dir", "database", "imap", "schedule", "ingest",
                            "units", "smtp", "office", "outbox", "board"})
@@ -147,8 +158,8 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     url = db.get("url", str, f"sqlite:///{data_dir / 'mailbot.db'}")
     url = resolve_sqlite_url(url, base)
 
-    imap = _imap(top.table("imap", set(ImapConfig.__dataclass_fields__) | {
-        "password_env", "password_file"}), base)
+    imap = _imap(top.table("imap", _server_keys(ImapConfig.__dataclass_fields__)), base,
+                 check_token_files)
 
     sched = top.table("schedule", {"deadline_day", "digest_day", "digest_time",
                                    "reminder_days_before", "send_time"})
@@ -179,8 +190,9 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     )
 
     units = _units(top)
-    smtp = _smtp(top.table("smtp", set(SmtpConfig.__dataclass_fields__) | {
-        "password_env", "password_file"}), base) if "smtp" in top.raw else None
+    smtp = _smtp(top.table("smtp", _server_keys(SmtpConfig.__dataclass_fields__)), base,
+                 check_token_files) if "smtp" in top.raw else None
+    _same_client_per_token_file(imap, smtp)
     office = top.table("office", {"emails"})
     office_emails = tuple(address(office, "emails", e) for e in office.get("emails", list, []))
     own = {a for a in (imap.username.lower(), smtp.from_address if smtp else "") if "@" in a}
@@ -197,8 +209,21 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> Config:
     )
 
 
-def _imap(t: Table, base: Path) -> ImapConfig:
+def _server_keys(fields: Iterable[str]) -> set[str]:
+    return (set(fields) - {"oauth2"}) | PASSWORD_KEYS | OAUTH2_KEYS
+
+
+def _same_client_per_token_file(imap: ImapConfig, smtp: SmtpConfig | None) -> None:
+    """IMAP and SMTP may share a token file, but a refresh token belongs to one client."""
+    a, b = imap.oauth2, smtp.oauth2 if smtp else None
+    if a and b and a.token_file == b.token_file and a != b:
+        raise ConfigError("smtp.oauth2_token_file is also imap.oauth2_token_file, so every "
+                          "smtp.oauth2_* key must equal imap's (one refresh token, one client)")
+
+
+def _imap(t: Table, base: Path, check_token_file: bool = True) -> ImapConfig:
     host, security = server(t)
+    kind = auth(t)
     since_raw = t.get("import_since", (str, date), "1970-01-01")
     try:
         since = since_raw if isinstance(since_raw, date) else date.fromisoformat(since_raw)
@@ -212,7 +237,7 @@ def _imap(t: Table, base: Path) -> ImapConfig:
                    check=lambda v: 0 < v < 65536, why="must be a TCP port"),
         security=security,
         username=t.get("username", str),
-        password=secret(t, base),
+        password=secret(t, base) if kind == "password" else "",
         folder=t.get("folder", str, "INBOX", check=bool, why="must not be empty"),
         import_since=since,
         timeout=float(t.get("timeout", (int, float), 60.0, check=lambda v: v > 0,
@@ -223,6 +248,7 @@ def _imap(t: Table, base: Path) -> ImapConfig:
         batch_bytes=t.get("batch_bytes", int, 32 * 2**20, check=lambda v: v >= 2**16,
                           why="must be at least 65536"),
         ca_file=config_path(base, ca) if ca else None,
+        auth=kind, oauth2=oauth2(t, base, check_token_file) if kind == "oauth2" else None,
     )
 
 
@@ -255,16 +281,20 @@ def _units(top: Table) -> tuple[Unit, ...]:
     return tuple(units)
 
 
-def _smtp(t: Table, base: Path) -> SmtpConfig:
+def _smtp(t: Table, base: Path, check_token_file: bool = True) -> SmtpConfig:
     host, security = server(t)
+    kind = auth(t)
     username = t.get("username", str, "")
+    if kind == "oauth2" and not username:
+        raise ConfigError(f"missing key {t.key('username')}: {t.key('auth')} = \"oauth2\" "
+                          "logs in as this address")
     ca = t.get("ca_file", str, "")
     return SmtpConfig(
         host=host,
         port=t.get("port", int, {"tls": 465, "starttls": 587, "plain": 25}[security],
                    check=lambda v: 0 < v < 65536, why="must be a TCP port"),
         security=security, username=username,
-        password=secret(t, base) if username else "",
+        password=secret(t, base) if username and kind == "password" else "",
         from_address=address(t, "from_address", t.get("from_address", str)),
         from_name=t.get("from_name", str, "Phòng Nội vụ", check=lambda v: "\n" not in v,
                         why="must be a single line"),
@@ -273,6 +303,7 @@ def _smtp(t: Table, base: Path) -> SmtpConfig:
         ca_file=config_path(base, ca) if ca else None,
         max_per_connection=t.get("max_per_connection", int, 50, check=lambda v: v >= 1,
                                  why="must be at least 1"),
+        auth=kind, oauth2=oauth2(t, base, check_token_file) if kind == "oauth2" else None,
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from mailbot.adapters.oauth2 import OAuth2Error, TokenSource
 from mailbot.config import ImapConfig
 from mailbot.errors import MailboxError
 
@@ -73,6 +74,7 @@ class ImapMailbox:
         self.client: Any = None
         self.uidvalidity = 0
         self.has_idle = False
+        self.tokens = TokenSource(cfg.oauth2) if cfg.oauth2 else None
 
     def __enter__(self) -> ImapMailbox:
         self.connect()
@@ -84,6 +86,7 @@ class ImapMailbox:
     def connect(self) -> None:
         cfg = self.cfg
         where = f"{cfg.host}:{cfg.port}"
+        token = self._access_token(where)  # before connecting: a refresh may take a while
         try:
             context = ssl.create_default_context(
                 cafile=str(cfg.ca_file) if cfg.ca_file else None)
@@ -101,15 +104,32 @@ class ImapMailbox:
             if cfg.security == "starttls":
                 client.starttls(ssl.create_default_context(
                     cafile=str(cfg.ca_file) if cfg.ca_file else None))
-            client.login(cfg.username, cfg.password)
+            if token:
+                client.oauth2_login(cfg.username, token)
+            else:
+                client.login(cfg.username, cfg.password)
         except LoginError as e:
             self.close()
-            raise MailboxError(f"IMAP login to {where} as {cfg.username} refused: "
-                               f"{_why(e)}") from e
+            if token and self.tokens:  # the next attempt gets a fresh one
+                with contextlib.suppress(OAuth2Error):
+                    self.tokens.forget(token)
+            how, then = ("XOAUTH2 login", "; the next attempt refreshes the access token"
+                         ) if token else ("login", "")
+            raise MailboxError(f"IMAP {how} to {where} as {cfg.username} refused: "
+                               f"{_why(e, token)}{then}") from e
         except _NETWORK_ERRORS as e:
             self.close()
             raise MailboxError(f"IMAP {cfg.security} setup with {where} failed: {_why(e)}") from e
         self._examine()
+
+    def _access_token(self, where: str) -> str:
+        """The XOAUTH2 access token, or "" when the config logs in with a password."""
+        if self.tokens is None:
+            return ""
+        try:
+            return self.tokens.access_token()
+        except OAuth2Error as e:
+            raise MailboxError(f"IMAP login to {where} as {self.cfg.username}: {e}") from e
 
     def _examine(self) -> None:
         try:
@@ -200,8 +220,10 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _why(e: BaseException) -> str:
+def _why(e: BaseException, secret: str = "") -> str:
     text = str(e) or type(e).__name__
     if isinstance(e, bytes):
         text = e.decode("utf-8", "replace")
+    if secret:  # no server should echo a token back; do not trust that
+        text = text.replace(secret, "***")
     return text.replace("\r", " ").replace("\n", " ")[:300]

@@ -41,6 +41,7 @@ from aiosmtplib import (
     SMTPTimeoutError,
 )
 
+from mailbot.adapters.oauth2 import OAuth2Error, TokenSource
 from mailbot.config import SmtpConfig
 from mailbot.errors import MailbotError
 
@@ -131,6 +132,7 @@ class _Connection:
         self.smtp: SMTP | None = None
         self.stop = ""  # why the rest of the batch is not tried
         self.transports: list[asyncio.BaseTransport | None] = []
+        self.tokens = TokenSource(cfg.oauth2) if cfg.oauth2 else None
 
     async def send(self, item: Outgoing, before_data: BeforeData | None) -> Outcome:
         for attempt in (1, 2):
@@ -154,6 +156,7 @@ class _Connection:
         cfg, step = self.cfg, "connect"
         if cfg.security not in ("tls", "starttls", "plain"):
             raise ValueError(f"unknown smtp.security {cfg.security!r}")
+        token = await self._access_token()
         smtp = SMTP(hostname=cfg.host, port=cfg.port, timeout=cfg.timeout,
                     use_tls=cfg.security == "tls", start_tls=False)
         try:
@@ -174,7 +177,10 @@ class _Connection:
                 await smtp.ehlo()  # SIZE, 8BITMIME and AUTH as offered over TLS
             if cfg.username and smtp.supports_extension("auth"):
                 step = "login"
-                await smtp.login(cfg.username, cfg.password)
+                if token:
+                    await _xoauth2(smtp, cfg.username, token)
+                else:
+                    await smtp.login(cfg.username, cfg.password)
             elif cfg.username and cfg.security != "plain":  # a loopback relay may need none
                 raise _Broken("the server offers no AUTH: check smtp.security", again=False)
             self.smtp = smtp
@@ -183,12 +189,27 @@ class _Connection:
             detail = str(e)
         except SMTPAuthenticationError as e:
             detail = f"authentication failed: check smtp.username / password ({_line(e)})"
+            if token and self.tokens:
+                detail = (f"the server refused the OAuth2 access token for smtp.username = "
+                          f"{cfg.username}; the next attempt refreshes it ({_line(e)})")
+                with contextlib.suppress(OAuth2Error):
+                    await asyncio.to_thread(self.tokens.forget, token)
         except (SMTPException, OSError) as e:  # ssl.SSLError is an OSError
             detail = f"{step} failed: {_line(e)}"
         smtp.close()
-        if len(cfg.password) >= 4:  # no server should echo it back; do not trust that
-            detail = detail.replace(cfg.password, "***")
+        for secret in (cfg.password, token):  # no server should echo one back; do not trust that
+            if len(secret) >= 4:
+                detail = detail.replace(secret, "***")
         raise _Broken(f"smtp {cfg.host}:{cfg.port}: {detail}", again=False)
+
+    async def _access_token(self) -> str:
+        """The XOAUTH2 access token ("" with a password), refreshed off the event loop."""
+        if self.tokens is None or not self.cfg.username:
+            return ""
+        try:
+            return await asyncio.to_thread(self.tokens.access_token)
+        except OAuth2Error as e:
+            raise _Broken(f"smtp {self.cfg.host}:{self.cfg.port}: {e}", again=False) from e
 
     async def close(self) -> None:
         smtp, self.smtp = self.smtp, None
@@ -262,6 +283,15 @@ class _Connection:
         elif 500 <= code < 600:
             return Outcome(key, "failed", detail)
         return Outcome(key, "retry", detail)
+
+
+async def _xoauth2(smtp: SMTP, username: str, token: str) -> None:
+    if "xoauth2" not in smtp.server_auth_methods:
+        raise _Broken('the server does not offer AUTH XOAUTH2, which smtp.auth = "oauth2" '
+                      "requires", again=False)
+    if not hasattr(smtp, "auth_xoauth2"):  # pyproject allows aiosmtplib 3 to 5.0
+        raise _Broken('smtp.auth = "oauth2" needs aiosmtplib 5.1 or later', again=False)
+    await smtp.auth_xoauth2(username, token)
 
 
 async def _reset(smtp: SMTP) -> None:

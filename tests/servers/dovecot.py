@@ -66,8 +66,8 @@ default_internal_group = {internal_group}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {root}/passwd/%u
-}}
-userdb {{
+{password_mechanisms}}}
+{oauth2}userdb {{
   driver = static
   args = uid={uid} gid={gid} home={root}/home/%u
 }}
@@ -87,6 +87,26 @@ service anvil {{
     mode = 0
   }}
 {chroot}}}
+"""
+
+
+# XOAUTH2 and OAUTHBEARER logins: Dovecot 2.3's oauth2 passdb (built in, though
+# `dovecot --build-options` does not list it) asks the introspection URL about the token.
+OAUTH2_PASSDB = """\
+auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+"""
+OAUTH2_CONF = """\
+introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
 """
 
 
@@ -186,11 +206,15 @@ class ImapAccount:
 
 
 class Dovecot:
-    """A private Dovecot on 127.0.0.1 and a free port. Use as a context manager."""
+    """A private Dovecot on 127.0.0.1 and a free port. Use as a context manager.
+
+    With ``oauth2_introspection_url``, users may also log in with XOAUTH2 or OAUTHBEARER
+    and a token that URL vouches for (tests/servers/oauth2.py serves one).
+    """
 
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
+    def __init__(self, *, oauth2_introspection_url: str | None = None) -> None:
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
         self.root.chmod(0o755)  # the mail user must traverse it
@@ -211,6 +235,9 @@ class Dovecot:
             chroot = "  chroot =\n"  # an ordinary user cannot chroot
         for sub in ("run", "state", "home", "passwd"):
             (self.root / sub).mkdir(mode=0o755)
+        if oauth2_introspection_url:
+            (self.root / "dovecot-oauth2.conf.ext").write_text(
+                OAUTH2_CONF.format(url=oauth2_introspection_url))
         self.config.write_text(
             CONFIG.format(
                 instance=f"mailbot-test-{self.root.name}",
@@ -222,6 +249,9 @@ class Dovecot:
                 internal_user=internal_user,
                 internal_group=internal_group,
                 chroot=chroot,
+                password_mechanisms="  mechanisms = plain login\n"
+                if oauth2_introspection_url else "",
+                oauth2=OAUTH2_PASSDB.format(root=self.root) if oauth2_introspection_url else "",
             )
         )
         self._process: subprocess.Popen[bytes] | None = None

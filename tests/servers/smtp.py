@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import json
 import shutil
 import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +19,15 @@ from types import TracebackType
 from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import DATA_SIZE_DEFAULT, SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import (
+    DATA_SIZE_DEFAULT,
+    MISSING,
+    SMTP,
+    AuthResult,
+    Envelope,
+    LoginPassword,
+    Session,
+)
 
 from tests.servers import free_port
 
@@ -51,7 +62,8 @@ class _Handler:
         session.host_name = hostname
         with self.server._lock:
             self.server._peers.add(session.peer)
-        if self.server._users is None:  # aiosmtpd offers AUTH over TLS even with no users
+        if self.server._users is None and self.server._xoauth2 is None:
+            # aiosmtpd offers AUTH over TLS even with no users
             return [r for r in responses if not r[4:].upper().startswith("AUTH")]
         return responses
 
@@ -101,6 +113,30 @@ class _Handler:
         return "250 OK queued"
 
 
+class _OAuth2Handler(_Handler):
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """SASL XOAUTH2 as Gmail speaks it: the initial response carries
+        "user=...^Aauth=Bearer ...^A^A"; a refusal is a 334 challenge holding a JSON error,
+        which the client answers with an empty line, then 535."""
+        blob: object = args[1].encode() if len(args) > 1 else await server.challenge_auth("")
+        if blob is MISSING or not isinstance(blob, bytes):
+            return AuthResult(success=False, handled=False)
+        try:
+            fields = base64.b64decode(blob, validate=True).decode().split("\x01")
+        except (binascii.Error, UnicodeDecodeError):
+            return AuthResult(success=False, handled=False, message="501 5.5.2 Bad XOAUTH2")
+        user = next((f[5:] for f in fields if f.startswith("user=")), "")
+        bearer = next((f[5:] for f in fields if f.startswith("auth=")), "")
+        token = bearer[7:] if bearer.startswith("Bearer ") else ""
+        check = self.server._xoauth2
+        if check is not None and token and check(user, token):
+            return AuthResult(success=True, auth_data=user)
+        error = {"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"}
+        await server.challenge_auth(json.dumps(error))
+        return AuthResult(success=False, handled=False,
+                          message="535 5.7.8 Username and Password not accepted")
+
+
 class SmtpServer:
     """Accepts everything on 127.0.0.1 and a free port, and records what it accepted.
 
@@ -111,8 +147,10 @@ class SmtpServer:
     Options: `tls="starttls"` offers STARTTLS, `tls="implicit"` speaks TLS from the first
     byte, both with a certificate for 127.0.0.1 signed by a throwaway CA (`ca_file`);
     `size_limit` is the SIZE advertised in EHLO (None: no SIZE); `users` (login ->
-    password) turns on AUTH, offered only over TLS. `connections` counts the client
-    connections that said EHLO. `refuse(address)` and `hang_next(n)` add more faults.
+    password) turns on AUTH, offered only over TLS; `xoauth2(user, token) -> bool` turns
+    on AUTH XOAUTH2 (also only over TLS), accepting the tokens it approves. `connections`
+    counts the client connections that said EHLO. `refuse(address)` and `hang_next(n)`
+    add more faults.
     """
 
     host = "127.0.0.1"
@@ -120,6 +158,7 @@ class SmtpServer:
     def __init__(
         self, *, tls: Tls | None = None, size_limit: int | None = DATA_SIZE_DEFAULT,
         users: Mapping[str, str] | None = None,
+        xoauth2: Callable[[str, str], bool] | None = None,
     ) -> None:
         self.port = free_port()
         self.messages: list[Received] = []
@@ -132,6 +171,7 @@ class SmtpServer:
         self._peers: set[object] = set()
         self._lock = threading.Condition()
         self._users = None if users is None else dict(users)
+        self._xoauth2 = xoauth2
         self._tmp: str | None = None
         options: dict[str, Any] = {"data_size_limit": size_limit}
         if users is not None:
@@ -140,9 +180,8 @@ class SmtpServer:
             self._tmp = tempfile.mkdtemp(prefix="smtp-tls-")
             context, self.ca_file = _tls_context(Path(self._tmp), self.host)
             options["ssl_context" if tls == "implicit" else "tls_context"] = context
-        self._controller = Controller(
-            _Handler(self), hostname=self.host, port=self.port, **options
-        )
+        handler = _Handler(self) if xoauth2 is None else _OAuth2Handler(self)
+        self._controller = Controller(handler, hostname=self.host, port=self.port, **options)
 
     @property
     def connections(self) -> int:

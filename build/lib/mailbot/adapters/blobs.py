@@ -1,0 +1,92 @@
+"""Content-addressed, durable file storage under data_dir.
+
+A blob's name is the SHA-256 of its bytes, so no name that came in by mail ever
+becomes a path, and the same photo sent twice is stored once. Writes go to a temp
+file in the same folder, are fsynced, renamed into place and the folder fsynced:
+after ``put`` returns, the bytes survive a crash or power cut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from mailbot.errors import StorageError
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:]
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` durably; return its sha256. Idempotent."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path_for(digest)
+        if target.exists() and target.stat().st_size == len(data):
+            return digest
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            _fsync_dir(target.parent)
+        except OSError as e:
+            raise StorageError(f"cannot store a file in {target.parent}: {e.strerror}") from e
+        return digest
+
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Move the finished file ``source`` (on the same filesystem) into the store,
+        hashing it in chunks; returns (sha256, size). Nothing is held in memory."""
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with source.open("rb") as f:
+                while chunk := f.read(1024 * 1024):
+                    digest.update(chunk)
+                    size += len(chunk)
+                os.fsync(f.fileno())
+            target = self.path_for(digest.hexdigest())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            _fsync_dir(target.parent)
+        except OSError as e:
+            raise StorageError(f"cannot store {source.name} in {self.root}: {e.strerror}") from e
+        return digest.hexdigest(), size
+
+    def temp_path(self) -> Path:
+        """A fresh path inside the store's folder, for a file to be put_file'd."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        os.close(fd)
+        return Path(tmp)
+
+    def get(self, sha256: str) -> bytes:
+        try:
+            return self.path_for(sha256).read_bytes()
+        except OSError as e:
+            raise StorageError(f"stored file {sha256} cannot be read: {e.strerror}") from e
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,87 @@
+"""Create the SQLAlchemy engine and apply or check Alembic migrations."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from mailbot.errors import ConfigError, StorageError
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, full fsync, foreign keys and a busy timeout."""
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+    except (ArgumentError, NoSuchModuleError) as e:
+        raise ConfigError(f"database.url {url!r} cannot be used: {e}") from e
+    except OSError as e:
+        raise StorageError(f"cannot create the database folder for {url!r}: {e.strerror}") from e
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("mailbot.migrations")))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Apply every pending migration; return (revision before, revision after)."""
+    from alembic import command
+
+    before = current_revision(engine)
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+    except OperationalError as e:
+        raise StorageError(f"database migration failed: {e.orig}") from e
+    return before, head_revision(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        with engine.connect() as conn:
+            rev: str | None = MigrationContext.configure(conn).get_current_revision()
+            return rev
+    except OperationalError as e:
+        raise StorageError(f"cannot open the database: {e.orig}") from e
+
+
+def head_revision(engine: Engine) -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a database that is not at the latest migration."""
+    if current_revision(engine) != head_revision(engine):
+        raise StorageError(
+            f"the database {engine.url.render_as_string(hide_password=True)} is not up to "
+            "date: run `mailbot db upgrade` first"
+        )

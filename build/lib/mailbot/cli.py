@@ -1,0 +1,389 @@
+"""Command line: parse, call one job, map errors to exit codes. ``main(argv) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mailbot.core.model import Disposition
+from mailbot.errors import ConfigError, MailbotError
+
+log = logging.getLogger("mailbot")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mailbot",
+        description="Files the monthly submissions that units email to the office mailbox.")
+    p.add_argument("--config", type=Path, metavar="PATH",
+                   help="config file (default: $MAILBOT_CONFIG, else ./mailbot.toml)")
+    p.add_argument("--now", metavar="ISO8601", type=_instant_arg,
+                   help="set mailbot's clock for this run, e.g. 2023-10-16T08:00 "
+                        "(no zone: the configured timezone)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    db = sub.add_parser("db", help="database maintenance",
+                        description="Database maintenance.")
+    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True,
+                              help="what to do with the database")
+    dbsub.add_parser("upgrade", help="create the database or apply pending migrations",
+                     description="Create the database or apply pending migrations.")
+
+    sub.add_parser("poll", help="one ingestion pass, then exit",
+                   description="Read new mail once, file it, print one summary line.")
+    sub.add_parser("run", help="the daemon: IDLE on the mailbox, poll as a safety net",
+                   description="Run until stopped (SIGTERM/SIGINT): file mail as it arrives.")
+
+    m = sub.add_parser("messages", help="the ledger: every message and what became of it",
+                       description="List the ledger, oldest first.")
+    m.add_argument("--period", metavar="YYYY-MM", type=_period_arg,
+                   help="only messages filed for this month")
+    m.add_argument("--disposition", choices=[d.value for d in Disposition],
+                   help="only messages with this disposition")
+    m.add_argument("--json", action="store_true", help="machine-readable output")
+
+    s = sub.add_parser("status", help="per unit: on time, late or missing for a month",
+                       description="Show each unit's status for a month.")
+    s.add_argument("--period", metavar="YYYY-MM", type=_period_arg,
+                   help="the month (default: the one mail arriving now would count for)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    a = sub.add_parser("assign", help="file a message under a unit",
+                       description="File a message (usually 'unmatched') under a unit.")
+    a.add_argument("message", type=int, metavar="MESSAGE", help="ledger id (mailbot messages)")
+    a.add_argument("unit", metavar="UNIT", help="unit code from the config")
+    a.add_argument("--remember", action="store_true",
+                   help="also match this sender's address to the unit from now on")
+
+    sub.add_parser("tick", help="poll, do every duty due now, deliver the outbox, then exit",
+                   description="One pass of what the daemon does, at now (or --now): "
+                               "ingest, queue due reminders and status emails, deliver.")
+
+    rm = sub.add_parser("remind", help="show who would be reminded for a month",
+                        description="Show the units that would be reminded and the email.")
+    rm.add_argument("--period", metavar="YYYY-MM", type=_period_arg, required=True,
+                    help="the month whose deadline the reminder is about")
+    rm.add_argument("--dry-run", action="store_true", required=True,
+                    help="only show; reminders are sent by `tick` and `run` on their days")
+
+    o = sub.add_parser("outbox", help="every email mailbot sent or will send",
+                       description="List the outbox with each email's delivery status.")
+    o.add_argument("--json", action="store_true", help="machine-readable output")
+
+    ex = sub.add_parser("excuse", help="excuse a unit for a month (no reminder, not missing)",
+                        description="Excuse a unit for a month: it gets no reminder and is "
+                                    "shown as excused.")
+    ex.add_argument("unit", metavar="UNIT", help="unit code from the config")
+    ex.add_argument("--period", metavar="YYYY-MM", type=_period_arg, required=True,
+                    help="the month")
+    ex.add_argument("--reason", required=True, help="why (shown to the office)")
+
+    dg = sub.add_parser("digest", help="the monthly package for the Board",
+                        description="Preview, hold, approve or send the monthly package.")
+    dgsub = dg.add_subparsers(dest="digest_command", metavar="ACTION", required=True,
+                              help="what to do with the package")
+    for name, text in (("preview", "write the email(s), .html, .docx and .xlsx to a folder"),
+                       ("hold", "do not send the package until approved"),
+                       ("approve", "send the package at its time (or now, if that passed)"),
+                       ("send", "queue the package for the Board now")):
+        act = dgsub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        act.add_argument("--period", metavar="YYYY-MM", type=_period_arg, required=True,
+                         help="the month of the package")
+        if name == "preview":
+            act.add_argument("--out", type=Path, required=True, metavar="DIR",
+                             help="folder to write into (created if missing)")
+        if name == "send":
+            act.add_argument("--resend", action="store_true",
+                             help="send again a package that was already sent")
+
+    ar = sub.add_parser("archive", help="a year's submissions in one zip, by unit and month",
+                        description="Write every submission of a year (files, texts and an "
+                                    "index spreadsheet) into one zip, by unit and month.")
+    ar.add_argument("--year", type=int, required=True, help="the year, e.g. 2024")
+    ar.add_argument("--out", type=Path, required=True, metavar="FILE.zip", help="the zip to write")
+
+    d = sub.add_parser("demo", help="run a real ingestion pass on a throwaway local mailbox",
+                       description="Start a throwaway IMAP server on loopback, fill it with "
+                                   "a month of sample mail, and run db upgrade, poll, "
+                                   "messages and status on it.")
+    d.add_argument("--dir", type=Path, default=Path("mailbot-demo"),
+                   help="working folder, recreated (default: ./mailbot-demo)")
+
+    r = sub.add_parser("reprocess", help="replay a message (e.g. one in quarantine)",
+                       description="Parse and file a message again from its stored bytes.")
+    r.add_argument("message", type=int, metavar="ID", help="ledger id (mailbot messages)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    for noisy in ("imapclient", "alembic", "mailparser", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    try:
+        return _COMMANDS[_command_name(args)](args)
+    except ConfigError as e:
+        print(f"mailbot: config error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except MailbotError as e:
+        print(f"mailbot: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("mailbot: interrupted", file=sys.stderr)
+        return 130
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    if args.command == "db":
+        return "db upgrade"
+    if args.command == "digest":
+        return f"digest {args.digest_command}"
+    return str(args.command)
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from mailbot.config import load_config
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        config = load_config(args.config)
+    for w in caught:
+        log.warning("%s", w.message)
+    return config
+
+
+def _now(args: argparse.Namespace, tz: Any) -> datetime:
+    if not args.now:
+        return datetime.now(UTC)
+    value: datetime = args.now
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _app(args: argparse.Namespace, *, check_schema: bool = True) -> Any:
+    from mailbot.app import App
+
+    return App.open(_config(args), check_schema=check_schema)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    app = _app(args, check_schema=False)
+    from mailbot.adapters.db.engine import upgrade
+
+    before, after = upgrade(app.engine)
+    print(f"database at revision {after}" + ("" if before == after else f" (was {before})"))
+    return EXIT_OK
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.imap import ImapMailbox
+    from mailbot.jobs.ingest import poll
+    from mailbot.render_cli import progress_lines
+
+    with ImapMailbox(app.config.imap) as mailbox:
+        summary = poll(app, mailbox, _now(args, app.config.timezone), progress=progress_lines)
+    print(summary.line())
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.daemon import run
+
+    return run(app, clock=_clock(args, app.config.timezone))
+
+
+def _clock(args: argparse.Namespace, tz: Any) -> Callable[[], datetime]:
+    if not args.now:
+        return lambda: datetime.now(UTC)
+    start, real = _now(args, tz), datetime.now(UTC)
+    return lambda: start + (datetime.now(UTC) - real)
+
+
+def cmd_messages(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.db.queries import ledger
+    from mailbot.render_cli import ledger_json, ledger_table
+
+    rows = ledger(app.engine, args.period, args.disposition)
+    if args.json:
+        print(json.dumps(ledger_json(rows), ensure_ascii=False, indent=2))
+    else:
+        print(ledger_table(rows, app.config.timezone))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.db.digests import Digests
+    from mailbot.adapters.db.queries import excused, submission_facts
+    from mailbot.core.periods import assign_period
+    from mailbot.core.status import period_status
+    from mailbot.render_cli import status_json, status_table
+
+    cfg = app.config
+    period = args.period or assign_period(
+        _now(args, cfg.timezone), subject="", schedule=cfg.schedule, tz=cfg.timezone,
+        compiled_at=Digests(app.engine).compiled_at())[0]
+    rows = period_status(cfg.units, submission_facts(app.engine, period),
+                         excused(app.engine, period))
+    if args.json:
+        print(json.dumps(status_json(rows), ensure_ascii=False, indent=2))
+    else:
+        print(status_table(rows, period, cfg.timezone))
+    return EXIT_OK
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.ledger import assign
+
+    outcome = assign(app, args.message, args.unit, _now(args, app.config.timezone),
+                     remember=args.remember)
+    print(f"message #{args.message}: {outcome}")
+    return EXIT_OK
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.ledger import reprocess
+
+    outcome = reprocess(app, args.message, _now(args, app.config.timezone))
+    print(f"message #{args.message}: {outcome}")
+    return EXIT_OK
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.tick import tick
+
+    result = tick(app, _now(args, app.config.timezone))
+    print(result.line)
+    return EXIT_ERROR if result.poll_failed else EXIT_OK
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.duties import reminders
+
+    if app.config.smtp is None:
+        raise ConfigError("no [smtp] section: mailbot sends no reminders")
+    mails = reminders(app, args.period, _now(args, app.config.timezone), dry_run=True)
+    print(f"{len(mails)} unit(s) would be reminded for {args.period}")
+    for m in mails:
+        print(f"- {m.unit}: {', '.join(m.to)}")
+    if mails:
+        import email
+        import email.policy
+
+        sample = email.message_from_bytes(mails[0].raw, policy=email.policy.default)
+        body = sample.get_body(preferencelist=("plain",))
+        print(f"\nSubject: {sample['Subject']}\n")
+        print(body.get_content() if body is not None else "")
+    return EXIT_OK
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.db.outbox import Outbox
+    from mailbot.render_cli import outbox_json, outbox_table
+
+    rows = Outbox(app.engine).rows()
+    print(json.dumps(outbox_json(rows), ensure_ascii=False, indent=2) if args.json
+          else outbox_table(rows, app.config.timezone))
+    return EXIT_OK
+
+
+def cmd_excuse(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.adapters.db.store import LedgerEdits
+    from mailbot.errors import NotFound
+
+    if app.roster().by_code(args.unit) is None:
+        raise NotFound(f"no unit with code {args.unit!r}")
+    LedgerEdits(app.engine).excuse(args.unit, str(args.period), args.reason,
+                                   _now(args, app.config.timezone))
+    print(f"{args.unit} excused for {args.period}")
+    return EXIT_OK
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs import digest
+
+    if app.config.board is None:
+        raise ConfigError("no [board] section: there is no package to prepare")
+    now = _now(args, app.config.timezone)
+    action = args.digest_command
+    if action == "preview":
+        for path in digest.write_preview(app, args.period, args.out, now):
+            print(path)
+    elif action in ("hold", "approve"):
+        status = digest.set_decision(app, args.period, "held" if action == "hold"
+                                     else "approved", now)
+        print(f"package {args.period}: {status}")
+    else:
+        from mailbot.jobs.outgoing import deliver_outbox
+
+        added = digest.send_now(app, args.period, now, resend=args.resend)
+        sent = deliver_outbox(app, now)
+        print(f"package {args.period}: queued {len(added)} email(s); outbox "
+              + (", ".join(f"{k} {v}" for k, v in sent.items()) or "idle"))
+    return EXIT_OK
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    app = _app(args)
+    from mailbot.jobs.archive import build_archive
+    from mailbot.render_cli import progress_bar
+
+    result = build_archive(app, args.year, args.out, progress=progress_bar)
+    print(f"{result.path}: {result.submissions} submission(s), {result.files} file(s), "
+          f"{result.bytes / 2**20:.1f} MB")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mailbot.demo.run import run_demo
+
+    return run_demo(args.dir)
+
+
+def _period_arg(text: str) -> Any:
+    from mailbot.core.model import Period
+
+    try:
+        return Period.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
+def _instant_arg(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 date-time (example: 2023-10-16T08:00)") from e
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "db upgrade": cmd_db_upgrade, "poll": cmd_poll, "run": cmd_run, "messages": cmd_messages,
+    "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess, "demo": cmd_demo,
+    "tick": cmd_tick, "digest preview": cmd_digest, "digest hold": cmd_digest,
+    "digest approve": cmd_digest, "digest send": cmd_digest, "remind": cmd_remind,
+    "outbox": cmd_outbox, "excuse": cmd_excuse, "archive": cmd_archive,
+}

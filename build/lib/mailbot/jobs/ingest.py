@@ -1,0 +1,162 @@
+"""Use case: read new mail from the folder and file every message.
+
+Claim before work: each message's raw bytes are written durably and its ledger row
+committed (advancing the folder's last UID in the same transaction) before it is
+parsed. A crash at any point leaves each message either unclaimed (it is fetched
+again) or claimed and pending (it is processed on the next pass): never lost, never
+filed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from typing import Protocol
+
+from mailbot.adapters.db.store import Claim, Pending
+from mailbot.adapters.imap import Envelope, Fetched, batches
+from mailbot.adapters.parse import ParseLimits, parse_mail
+from mailbot.adapters.parse_headers import first_address, first_headers, header_text, message_ids
+from mailbot.app import App
+from mailbot.core.model import Address, Disposition
+from mailbot.errors import ParseError
+from mailbot.jobs.acks import with_ack
+from mailbot.jobs.filing import file_mail
+
+log = logging.getLogger(__name__)
+MAX_BATCH_COUNT = 500
+MAX_HEADER_SCAN = 256 * 1024  # the parser refuses bigger header blocks anyway
+
+
+class Mailbox(Protocol):
+    """What ingestion needs from an IMAP folder (ImapMailbox, or a test double)."""
+
+    uidvalidity: int
+
+    def list_new(self, after_uid: int) -> list[Envelope]: ...
+    def fetch(self, batch: Sequence[Envelope]) -> list[Fetched]: ...
+    def headers(self, batch: Sequence[Envelope]) -> dict[int, bytes]: ...
+
+
+@dataclass
+class PollSummary:
+    new: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def line(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
+        return f"polled {self.new} new, processed {self.outcomes.total()}" + (
+            f": {parts}" if parts else "")
+
+
+Progress = Callable[[int, int], None]
+
+
+def poll(app: App, mailbox: Mailbox, now: datetime, progress: Progress | None = None
+         ) -> PollSummary:
+    """One ingestion pass: claim every new message, then process what is due."""
+    cfg = app.config
+    state = app.store.start_pass(cfg.imap.folder, mailbox.uidvalidity, now)
+    envelopes = mailbox.list_new(state.last_uid)
+    summary = PollSummary(new=len(envelopes))
+    done = 0
+    for batch in batches(envelopes, cfg.imap.batch_bytes, max_count=MAX_BATCH_COUNT,
+                         weight=lambda e: 0 if _is_baseline(app, e) else e.size):
+        _claim_batch(app, mailbox, batch, now, summary)
+        summary.outcomes.update(process_due(app, now))
+        done += len(batch)
+        if progress:
+            progress(done, len(envelopes))
+    summary.outcomes.update(process_due(app, now))  # retries that have come due
+    return summary
+
+
+def _is_baseline(app: App, env: Envelope) -> bool:
+    return env.internaldate.astimezone(app.config.timezone).date() < app.config.imap.import_since
+
+
+def _claim_batch(app: App, mailbox: Mailbox, batch: list[Envelope], now: datetime,
+                 summary: PollSummary) -> None:
+    old = [e for e in batch if _is_baseline(app, e)]
+    new = [e for e in batch if not _is_baseline(app, e)]
+    claims: list[Claim] = []
+    if old:
+        heads = mailbox.headers(old)
+        claims += [_baseline_claim(app, mailbox.uidvalidity, e, heads[e.uid])
+                   for e in old if e.uid in heads]
+    for f in mailbox.fetch(new) if new else []:
+        sha = app.raw_mail.put(f.raw)
+        claims.append(Claim(folder=app.config.imap.folder, uidvalidity=mailbox.uidvalidity,
+                            uid=f.uid, message_id=_identity(f.raw)[0], raw_sha256=sha,
+                            raw_size=len(f.raw), received_at=f.internaldate))
+    for c in sorted(claims, key=lambda c: c.uid):  # UID order: last_uid only moves forward
+        _, needs_work = app.store.claim(c, now)
+        if c.baseline_reason:
+            summary.outcomes[Disposition.BASELINE.value] += 1
+        elif not needs_work:
+            summary.outcomes["already known"] += 1
+
+
+def _baseline_claim(app: App, uidvalidity: int, env: Envelope, head: bytes) -> Claim:
+    message_id, sender, subject = _identity(head)
+    arrived = env.internaldate.astimezone(app.config.timezone).date()
+    return Claim(
+        folder=app.config.imap.folder, uidvalidity=uidvalidity, uid=env.uid,
+        message_id=message_id, raw_sha256=None, raw_size=env.size,
+        received_at=env.internaldate,
+        baseline_reason=f"arrived {arrived}, before import_since {app.config.imap.import_since}",
+        from_addr=sender.addr if sender else None, from_name=sender.name if sender else None,
+        subject=subject)
+
+
+def _identity(raw: bytes) -> tuple[str | None, Address | None, str]:
+    """Message-ID, From and Subject from the header block only (the body is not parsed)."""
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    block = raw[:min(ends, default=MAX_HEADER_SCAN)][:MAX_HEADER_SCAN]
+    head = first_headers(BytesHeaderParser(policy=compat32).parsebytes(block))
+    ids = message_ids(head.get("message-id"))
+    return (ids[0] if ids else None, first_address(head.get("from")),
+            header_text(head.get("subject")))
+
+
+def process_due(app: App, now: datetime) -> Counter[str]:
+    """Process every claimed message whose attempt is due; one failure never stops the rest."""
+    outcomes: Counter[str] = Counter()
+    tried: set[int] = set()
+    while True:
+        due = [p for p in app.store.due(now) if p.id not in tried]
+        if not due:
+            return outcomes
+        for p in due:
+            tried.add(p.id)
+            outcomes[process_one(app, p, now)] += 1
+
+
+def process_one(app: App, p: Pending, now: datetime, *, assign_to: str | None = None) -> str:
+    """Parse, match, classify and file one claimed message. Returns its outcome word."""
+    ing = app.config.ingest
+    attempt = app.store.begin_attempt(
+        p.id, now + timedelta(seconds=ing.retry_base_seconds * 2 ** p.attempts))
+    try:
+        raw = app.raw_mail.get(p.raw_sha256)
+        mail = parse_mail(raw, limits=ParseLimits(max_bytes=ing.max_message_bytes))
+        filing = file_mail(app, mail, p.received_at, assign_to=assign_to)
+        filing = with_ack(app, mail, filing, p.id, p.received_at, now)
+        app.store.file(p.id, filing, now)
+        return filing.verdict.disposition.value
+    except ParseError as e:
+        # Same bytes, same parser, same error: retrying cannot help; the office can
+        # replay it with `mailbot reprocess` after an upgrade.
+        log.warning("message #%d quarantined: %s", p.id, e)
+        app.store.fail(p.id, str(e), quarantine=True, now=now)
+        return Disposition.QUARANTINED.value
+    except Exception as e:  # isolate failures per message; the pass goes on
+        final = attempt >= ing.max_attempts
+        log.exception("message #%d failed (attempt %d of %d)", p.id, attempt, ing.max_attempts)
+        app.store.fail(p.id, f"{type(e).__name__}: {e}", quarantine=final, now=now)
+        return Disposition.QUARANTINED.value if final else "retry later"
