@@ -168,6 +168,7 @@ def child_build(config: Path) -> dict[str, Any]:
     for name, label in (("submission_records", "ledger queries"),
                         ("build_digest", "digest as data"),
                         ("write_report_docx", ".docx report"), ("write_list_xlsx", ".xlsx list"),
+                        ("digest_notice", "email context (digest_notice)"),
                         ("pack_files", "pack + split"), ("split_parts", "pack + split")):
         timed(digest, name, label)
     timed(outgoing, "render", "templates")
@@ -181,7 +182,7 @@ def child_build(config: Path) -> dict[str, Any]:
     secs = time.perf_counter() - t0
     sizes = [size for _, _, size in Outbox(app.engine).due(NOW)]
     accounted = sum(stages.values())
-    stages["outbox commit, SMTP SIZE and the rest"] = secs - accounted
+    stages["outbox inserts (SQLite) and the rest"] = secs - accounted
     return {"seconds": secs, "peak_rss_mb": _hwm_mb(), "rss_before_mb": start_hwm,
             "emails": len(added), "largest_email_mb": max(sizes) / MB,
             "total_email_mb": sum(sizes) / MB, "submissions": len(row.messages),
@@ -266,6 +267,9 @@ def main() -> int:
     print(f"  -> {build['submissions']} submissions in {build['emails']} emails, "
           f"{build['total_email_mb']:.0f} MB in all, largest {build['largest_email_mb']:.1f} MB "
           f"(limit {args.limit_mb} MB)")
+    if build["largest_email_mb"] > args.limit_mb:
+        print(f"  !! an email of the package exceeds the {args.limit_mb} MB limit: a server "
+              "enforcing it would refuse that part")
     print("  stages (inclusive wall time):")
     for label, secs in sorted(build["stages"].items(), key=lambda kv: -kv[1]):
         print(f"    {secs:6.1f} s  {100 * secs / build['seconds']:4.0f}%  {label}")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailbot.cli_setup import register as register_setup
 from mailbot.core.model import Disposition
 from mailbot.errors import ConfigError, MailbotError
 
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reprocess", help="replay a message (e.g. one in quarantine)",
                        description="Parse and file a message again from its stored bytes.")
     r.add_argument("message", type=int, metavar="ID", help="ledger id (mailbot messages)")
+    _COMMANDS.update(register_setup(sub))
     return p
 
 
@@ -152,6 +154,8 @@ def _command_name(args: argparse.Namespace) -> str:
         return "db upgrade"
     if args.command == "digest":
         return f"digest {args.digest_command}"
+    if args.command == "units":
+        return f"units {args.units_command}"
     return str(args.command)
 
 

@@ -17,6 +17,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from mailbot.config import Config, ImapConfig, SmtpConfig
 from mailbot.errors import ConfigError, MailbotError
@@ -106,65 +107,60 @@ def imap_steps(cfg: ImapConfig, *, can_login: bool) -> Iterator[Step]:
     oauth = getattr(cfg, "auth", "password") == "oauth2"  # the token comes via ImapMailbox
     where, mode = f"{cfg.host}:{cfg.port}", _mode(cfg.security, "STARTTLS")
     context = ssl.create_default_context(cafile=str(cfg.ca_file) if cfg.ca_file else None)
-    try:
-        client = IMAPClient(cfg.host, port=cfg.port, ssl=cfg.security == "tls",
-                            ssl_context=context if cfg.security == "tls" else None,
-                            timeout=SocketTimeout(cfg.timeout, cfg.timeout))
-    except Exception as e:  # any failure here is this step's FAIL
-        yield _fail("imap connect", "imap", cfg, e)
-        yield from _skip(IMAP_STEPS[1:], "imap connect")
-        return
-    client._imap.debug = 0
+    client: Any = None
     folders: list[str] = []
     try:
         try:
+            client = IMAPClient(cfg.host, port=cfg.port, ssl=cfg.security == "tls",
+                                ssl_context=context if cfg.security == "tls" else None,
+                                timeout=SocketTimeout(cfg.timeout, cfg.timeout))
+            client._imap.debug = 0
             if cfg.security == "starttls":
                 client.starttls(context)
             offered = set(client.capabilities())
-        except Exception as e:
-            yield _fail("imap connect", "imap", cfg, e)
-            yield from _skip(IMAP_STEPS[1:], "imap connect")
+        except Exception as e:  # any failure here is this step's FAIL
+            yield from _stop(_fail("imap connect", "imap", cfg, e), IMAP_STEPS)
             return
         yield Step(OK, "imap connect", f"{where} ({mode})")
         if not can_login:
             yield from _skip(IMAP_STEPS[1:], "config", "no password (see config)")
             return
         if oauth and b"AUTH=XOAUTH2" not in offered:
-            yield Step(FAIL, "imap login", f"{where} does not offer AUTH=XOAUTH2",
-                       'check imap.host, or log in with a password (imap.auth = "password")')
-            yield from _skip(IMAP_STEPS[2:], "imap login")
+            yield from _stop(Step(FAIL, "imap login", f"{where} does not offer AUTH=XOAUTH2",
+                                  "check imap.host, or log in with a password "
+                                  '(imap.auth = "password")'), IMAP_STEPS)
             return
         if not oauth:
             try:
                 client.login(cfg.username, cfg.password)
                 folders = [name for _, _, name in client.list_folders()]
             except Exception as e:
-                yield _fail("imap login", "imap", cfg, e, login=isinstance(e, LoginError))
-                yield from _skip(IMAP_STEPS[2:], "imap login")
+                yield from _stop(_fail("imap login", "imap", cfg, e,
+                                       login=isinstance(e, LoginError)), IMAP_STEPS)
                 return
             yield Step(OK, "imap login", f"logged in as {cfg.username}")
     finally:
-        with contextlib.suppress(Exception):
-            client.logout()
-        with contextlib.suppress(Exception):
-            client.shutdown()
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.logout()
+            with contextlib.suppress(Exception):
+                client.shutdown()
     oauth_ok = Step(OK, "imap login", f"logged in as {cfg.username} with an OAuth2 token")
     try:
         with ImapMailbox(cfg) as mailbox:
             uidvalidity, has_idle = mailbox.uidvalidity, mailbox.has_idle
     except MailbotError as e:
         if oauth and "cannot open IMAP folder" not in str(e):
-            yield Step(FAIL, "imap login", _clean(str(e)),
-                       _fix("imap", cfg.host, cfg.port, cfg.timeout, e, login=True, oauth=True))
-            yield from _skip(IMAP_STEPS[2:], "imap login")
+            yield from _stop(Step(FAIL, "imap login", _clean(str(e)), _fix(
+                "imap", cfg.host, cfg.port, cfg.timeout, e, login=True, oauth=True)), IMAP_STEPS)
             return
         if oauth:
             yield oauth_ok
         fix = (f"there is no folder {cfg.folder!r}: set imap.folder to one of "
                + ", ".join(repr(f) for f in folders[:8]) if folders and cfg.folder not in folders
                else _fix("imap", cfg.host, cfg.port, cfg.timeout, e))
-        yield Step(FAIL, "imap folder", _clean(str(e), cfg.password), fix)
-        yield from _skip(IMAP_STEPS[3:], "imap folder")
+        yield from _stop(Step(FAIL, "imap folder", _clean(str(e), cfg.password), fix),
+                         IMAP_STEPS)
         return
     if oauth:
         yield oauth_ok
@@ -196,10 +192,10 @@ def smtp_steps(cfg: SmtpConfig, config: Config, *, can_login: bool) -> Iterator[
     try:
         size = size_limit(cfg)
     except MailbotError as e:
-        name = "smtp auth" if oauth else "smtp size"
-        yield Step(FAIL, name, _clean(str(e), cfg.password),
-                   _fix("smtp", cfg.host, cfg.port, cfg.timeout, e, login=oauth, oauth=oauth))
-        yield from _skip(SMTP_STEPS[SMTP_STEPS.index(name) + 1:], name)
+        yield from _stop(Step(FAIL, "smtp auth" if oauth else "smtp size",
+                              _clean(str(e), cfg.password),
+                              _fix("smtp", cfg.host, cfg.port, cfg.timeout, e, login=oauth,
+                                   oauth=oauth)), SMTP_STEPS)
         return
     if oauth:
         yield Step(OK, "smtp auth", f"logged in as {cfg.username} with an OAuth2 token")
@@ -333,6 +329,12 @@ def _mode(security: str, starttls: str) -> str:
 def _skip(names: tuple[str, ...], after: str, why: str = "") -> Iterator[Step]:
     for name in names:
         yield Step(SKIP, name, f"not tried: {why or after + ' failed'}")
+
+
+def _stop(failed: Step, steps: tuple[str, ...]) -> Iterator[Step]:
+    """``failed``, then a SKIP for each step after it."""
+    yield failed
+    yield from _skip(steps[steps.index(failed.name) + 1:], failed.name)
 
 
 def _fail(name: str, service: str, cfg: ImapConfig | SmtpConfig, error: BaseException, *,
