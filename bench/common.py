@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 CACHE = Path(os.environ.get("MAILBOT_BENCH_CACHE",
                             Path(tempfile.gettempdir()) / "mailbot-bench-cache"))
-GENERATOR_VERSION = 1  # bump when the generated mail changes, so old caches are not reused
+GENERATOR_VERSION = 2  # bump when the generated mail changes, so old caches are not reused
 MB = 2**20
 
 # ---------------------------------------------------------------------------------------
@@ -209,10 +209,10 @@ WORDS = ("đồng chí Nguyễn Văn An đã dũng cảm cứu người bị đu
          "kịp thời để động viên khích lệ tinh thần người tốt việc tốt lan tỏa trong cộng đồng "
          "trân trọng báo cáo kính gửi Phòng Nội vụ quận Dương Kinh thành phố Hải Phòng").split()
 
-# Photos: 0.2-3 MB with density ~ x^-2.3 (mean ~0.52 MB): with 60% of messages carrying
+# Photos: 0.2-3 MB with density ~ x^-2.4 (mean ~0.49 MB): with 60% of messages carrying
 # 1-3 of them, 30% a 50-500 KB document and 1% a 20 MB file, a message averages ~1.2 MB
 # once base64-encoded.
-PHOTO_MIN_MB, PHOTO_MAX_MB, PHOTO_EXPONENT = 0.2, 3.0, 2.3
+PHOTO_MIN_MB, PHOTO_MAX_MB, PHOTO_EXPONENT = 0.2, 3.0, 2.4
 BIG_EVERY = 100  # message i with i % 100 == 50 carries the 20 MB file: exactly 1%
 BIG_MB = 20
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
@@ -243,8 +243,12 @@ def vietnamese_text(rng: random.Random, words: int) -> str:
 def build_mail(*, subject: str, sender: str, body: str, message_id: str, date: datetime,
                files: Sequence[tuple[str, bytes, str]] = (), html: bool = False,
                to: str = "noivuduongkinh@example.com") -> bytes:
-    """One message as bytes (CRLF line ends), unfolded headers (see demo/samples.py)."""
-    msg = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
+    """One message as bytes (CRLF line ends). Bodies are encoded as mail clients do
+    (base64 and quoted-printable in lines of 76 characters); headers are written
+    unfolded (< 998 characters: CPython's folding drops the space between two
+    encoded-words it splits, see demo/samples.py). Boundaries are fixed, so the same
+    arguments give the same bytes."""
+    msg = EmailMessage(policy=email.policy.SMTP)
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
@@ -257,7 +261,10 @@ def build_mail(*, subject: str, sender: str, body: str, message_id: str, date: d
     for name, data, mime in files:
         maintype, subtype = mime.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    return msg.as_bytes()
+    token = hashlib.sha256(message_id.encode()).hexdigest()[:16]
+    for k, part in enumerate(p for p in msg.walk() if p.is_multipart()):
+        part.set_boundary(f"=_bench_{token}_{k}")
+    return msg.as_bytes(policy=email.policy.SMTP.clone(max_line_length=998))
 
 
 def generated_mail(i: int, seed: int = 2023) -> bytes:
@@ -315,7 +322,7 @@ def single_message_file(total_mb: float, seed: int = 30) -> Path:
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         rng = random.Random(seed)
-        data = PDF_HEAD + rng.randbytes(int(total_mb * MB / 1.37) - len(PDF_HEAD))
+        data = PDF_HEAD + rng.randbytes(int(total_mb * MB / 1.3684) - len(PDF_HEAD))
         raw = build_mail(subject="Gương người tốt việc tốt tháng 10/2023 - hồ sơ quét",
                          sender=UNIT_SENDERS[0], body="Kính gửi Phòng Nội vụ,\n"
                          + vietnamese_text(rng, 120), message_id=f"<single-{total_mb:g}@bench>",
@@ -386,3 +393,32 @@ def print_profile(path: Path, top: int = 25) -> None:
             where = re.sub(r".*/(site-packages|lib/python3\.\d+|main)/", "", file)
             print(f"    {100 * (tt if key == 'tottime' else ct) / total:5.1f}%  "
                   f"{tt:7.2f} own {ct:7.2f} cum {nc:>8} calls  {where}:{line} {fn}")
+
+
+def py_spy_cmd(cmd: Sequence[str], out: str) -> list[str]:
+    """``cmd`` under py-spy (pip install py-spy), writing collapsed stacks to ``out``."""
+    return ["py-spy", "record", "--format", "raw", "--rate", "200", "--output", out,
+            "--", *cmd]
+
+
+def print_collapsed(path: Path, top: int = 25) -> None:
+    """The heaviest functions of py-spy's collapsed stacks: own and inclusive samples."""
+    own: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    total = 0
+    for line in Path(path).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [re.sub(r" \(.*?(site-packages|python3\.\d+|main)/", " (", f)
+                  for f in stack.split(";")]
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for f in set(frames):
+            incl[f] = incl.get(f, 0) + n
+    print(f"\npy-spy {path}: {total} samples")
+    for title, table in (("own", own), ("inclusive", incl)):
+        print(f"  top {top} by {title} samples:")
+        for f, n in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"    {100 * n / total:5.1f}%  {f}")

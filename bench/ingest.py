@@ -1,6 +1,7 @@
 """Ingest throughput: a generated mailbox on a private Dovecot, every figure in one run.
 
-    python bench/ingest.py [--messages 2000] [--no-getmail] [--profile FILE] [--json FILE]
+    python bench/ingest.py [--messages 2000] [--no-getmail] [--profile FILE | --py-spy FILE]
+                           [--json FILE]
 
 The mailbox (bench/common.py: Vietnamese subjects and bodies, 60% with 1-3 photos of
 0.2-3 MB, 30% with a 50-500 KB document, 1% with a 20 MB file, ~1.2 MB a message) is
@@ -111,6 +112,7 @@ def main() -> int:
     ap.add_argument("--no-context-parsers", action="store_true",
                     help="time only mail-parser in (b), not also the stdlib and parse_mail")
     ap.add_argument("--profile", metavar="FILE", help="cProfile `mailbot poll` into FILE")
+    ap.add_argument("--py-spy", metavar="FILE", help="sample `mailbot poll` with py-spy into FILE")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args()
     common.print_machine()
@@ -163,7 +165,10 @@ def main() -> int:
         config = write_config(Path(tmp), account)
         common.run_measured(common.mailbot_cmd(config, "db", "upgrade"))
         env = {"BENCH_PROFILE": args.profile} if args.profile else None
-        poll = common.run_measured(common.mailbot_cmd(config, "--now", NOW, "poll"), env=env)
+        cmd = common.mailbot_cmd(config, "--now", NOW, "poll")
+        if args.py_spy:
+            cmd = common.py_spy_cmd(cmd, args.py_spy)
+        poll = common.run_measured(cmd, env=env)
         report("(c) mailbot poll, end to end", poll.seconds)
         print(f"      poll: {poll.stdout.strip()}")
         print(f"      poll: peak RSS {poll.peak_rss_mb:.0f} MB, CPU {poll.cpu_seconds:.1f} s "
@@ -197,6 +202,8 @@ def main() -> int:
             g >= TARGET_C_OVER_GETMAIL, f"c/getmail6 = {g:.2f}"))
     if args.profile:
         common.print_profile(Path(args.profile))
+    if args.py_spy:
+        common.print_collapsed(Path(args.py_spy))
     common.write_json(args.json, "ingest", {
         "messages": n, "mailbox_mb": total_mb, "largest_mb": max(sizes) / MB,
         "figures": figures, "ratios": ratios, "poll_peak_rss_mb": poll.peak_rss_mb,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailbot.cli_ops import register as register_ops
 from mailbot.cli_setup import register as register_setup
 from mailbot.core.model import Disposition
 from mailbot.errors import ConfigError, MailbotError
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Parse and file a message again from its stored bytes.")
     r.add_argument("message", type=int, metavar="ID", help="ledger id (mailbot messages)")
     _COMMANDS.update(register_setup(sub))
+    _COMMANDS.update(register_ops(sub))
     return p
 
 

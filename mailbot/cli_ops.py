@@ -93,9 +93,7 @@ def _progress(done: int, total: int) -> None:
 
 
 def _size(n: int) -> str:
-    """>>> _size(2334), _size(15 * 2**20)
-    ('2.3 KB', '15.0 MB')
-    """
+    """2334 -> "2.3 KB", 15 * 2**20 -> "15.0 MB"."""
     return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.1f} KB"
 
 
@@ -103,7 +101,8 @@ def _minutes(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        value = 0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes above 0")
+        value = -1.0
+    if not 0 < value <= 366 * 24 * 60:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes (above 0, "
+                                         "at most a year)")
     return value

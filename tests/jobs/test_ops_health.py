@@ -240,3 +240,12 @@ def _run(bot: Mailbot, *args: str, now: str | None = None, code: int = 1) -> str
 
 def _json(bot: Mailbot, *args: str, now: str | None = None) -> Any:
     return json.loads(_run(bot, *args, "--json", now=now))
+
+
+@pytest.mark.parametrize("minutes", ["0", "-5", "soon", "inf"])
+def test_a_poll_age_that_is_not_a_positive_number_is_a_usage_error(
+        minutes: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["health", "--max-poll-age", minutes])
+    assert exit_.value.code == 2
+    assert f"{minutes!r} is not a number of minutes" in capsys.readouterr().err
