@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import socket
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -21,12 +20,9 @@ from typing import Any
 
 from mailbot.config import Config, ImapConfig, SmtpConfig
 from mailbot.errors import ConfigError, MailbotError
+from mailbot.jobs.check_fixes import clean, describe, fix_for, one_line
 
 OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
-_GMAIL = ("gmail.com", "googlemail.com")
-_MICROSOFT = ("office365.com", "outlook.com", "hotmail.com", "live.com")
-_MS_BASIC_OFF = re.compile(r"BasicAuthBlocked|basic auth\w* (is )?(disabled|blocked)|5\.7\.139"
-                           r"|SmtpClientAuthentication is disabled", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,6 @@ class Step:
 
 Report = Callable[[Step], None]
 # Whether this mailbot can log in with OAuth2 (imap.auth = "oauth2"): the fixes say so.
-OAUTH2_READY = "auth" in ImapConfig.__dataclass_fields__
 IMAP_STEPS = ("imap connect", "imap login", "imap folder", "imap idle")
 SMTP_STEPS = ("smtp connect", "smtp auth", "smtp size")
 
@@ -66,19 +61,19 @@ def run_check(config_path: Path | None, *, timeout: float, command: str,
     except ConfigError as e:
         fix = ("`mailbot init DIR` writes one, or give --config PATH" if "not found" in str(e)
                else "correct the key named in the config file")
-        say(Step(FAIL, "config", _one_line(str(e)), fix))
+        say(Step(FAIL, "config", one_line(str(e)), fix))
         for name in (*IMAP_STEPS, *SMTP_STEPS, "database"):
             say(Step(SKIP, name, "not tried: the config does not load"))
         return steps
     cfg = loaded.config
     for why in loaded.missing_secrets.values():
-        say(Step(FAIL, "config", _one_line(why), _secret_fix(why)))
+        say(Step(FAIL, "config", one_line(why), _secretfix(why)))
     if not loaded.missing_secrets:
         smtp = f", SMTP {cfg.smtp.host}:{cfg.smtp.port}" if cfg.smtp else ""
         say(Step(OK, "config", f"{cfg.path}: {len(cfg.units)} unit(s), IMAP "
                                f"{cfg.imap.host}:{cfg.imap.port}{smtp}"))
     for message in loaded.warnings:
-        say(Step(WARN, "config", _one_line(message), "see the key named"))
+        say(Step(WARN, "config", one_line(message), "see the key named"))
     if not cfg.units:
         say(Step(WARN, "config", "no [[units]]: no submission can be filed",
                  f"{command} units import don-vi.xlsx"))
@@ -151,15 +146,15 @@ def imap_steps(cfg: ImapConfig, *, can_login: bool) -> Iterator[Step]:
             uidvalidity, has_idle = mailbox.uidvalidity, mailbox.has_idle
     except MailbotError as e:
         if oauth and "cannot open IMAP folder" not in str(e):
-            yield from _stop(Step(FAIL, "imap login", _clean(str(e)), _fix(
+            yield from _stop(Step(FAIL, "imap login", clean(str(e)), fix_for(
                 "imap", cfg.host, cfg.port, cfg.timeout, e, login=True, oauth=True)), IMAP_STEPS)
             return
         if oauth:
             yield oauth_ok
         fix = (f"there is no folder {cfg.folder!r}: set imap.folder to one of "
                + ", ".join(repr(f) for f in folders[:8]) if folders and cfg.folder not in folders
-               else _fix("imap", cfg.host, cfg.port, cfg.timeout, e))
-        yield from _stop(Step(FAIL, "imap folder", _clean(str(e), cfg.password), fix),
+               else fix_for("imap", cfg.host, cfg.port, cfg.timeout, e))
+        yield from _stop(Step(FAIL, "imap folder", clean(str(e), cfg.password), fix),
                          IMAP_STEPS)
         return
     if oauth:
@@ -193,8 +188,8 @@ def smtp_steps(cfg: SmtpConfig, config: Config, *, can_login: bool) -> Iterator[
         size = size_limit(cfg)
     except MailbotError as e:
         yield from _stop(Step(FAIL, "smtp auth" if oauth else "smtp size",
-                              _clean(str(e), cfg.password),
-                              _fix("smtp", cfg.host, cfg.port, cfg.timeout, e, login=oauth,
+                              clean(str(e), cfg.password),
+                              fix_for("smtp", cfg.host, cfg.port, cfg.timeout, e, login=oauth,
                                    oauth=oauth)), SMTP_STEPS)
         return
     if oauth:
@@ -302,7 +297,7 @@ def database_step(cfg: Config, command: str) -> Step:
         finally:
             engine.dispose()
     except Exception as e:
-        return Step(FAIL, "database", _one_line(str(e)),
+        return Step(FAIL, "database", one_line(str(e)),
                     "check database.url and that mailbot may read and write there")
     if current is None:
         return Step(WARN, "database", "reachable, but no tables yet", fix)
@@ -311,7 +306,7 @@ def database_step(cfg: Config, command: str) -> Step:
     return Step(OK, "database", f"at revision {head} (up to date)")
 
 
-def _secret_fix(error: str) -> str:
+def _secretfix(error: str) -> str:
     env = re.search(r"environment variable (\S+) is not set", error)
     if env:
         return (f"export {env.group(1)}=... (the password; for Gmail an app password) "
@@ -339,97 +334,5 @@ def _stop(failed: Step, steps: tuple[str, ...]) -> Iterator[Step]:
 
 def _fail(name: str, service: str, cfg: ImapConfig | SmtpConfig, error: BaseException, *,
           login: bool = False) -> Step:
-    return Step(FAIL, name, _clean(_describe(error), cfg.password),
-                _fix(service, cfg.host, cfg.port, cfg.timeout, error, login=login))
-
-
-def _describe(error: BaseException) -> str:
-    """The error and its causes, without repeating itself: what a person needs to see."""
-    parts: list[str] = []
-    seen: BaseException | None = error
-    while seen is not None and len(parts) < 3:
-        text = str(seen) or type(seen).__name__
-        code, message = getattr(seen, "code", None), getattr(seen, "message", None)
-        if isinstance(code, int) and isinstance(message, str):  # an SMTP reply
-            text = f"{code} {message}"
-        if isinstance(seen, socket.timeout | TimeoutError) and not str(seen):
-            text = "timed out"
-        if not any(text in p for p in parts):
-            parts.append(text)
-        seen = seen.__cause__ or seen.__context__
-    return ": ".join(parts)
-
-
-def _clean(text: str, secret: str = "") -> str:
-    text = re.sub(r"\bb'(.*?)'", r"\1", text)  # imaplib's bytes reprs: b'[AUTH...] ...'
-    if len(secret) >= 4:  # a server should never echo a password back: do not trust that
-        text = text.replace(secret, "***")
-    return _one_line(text)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
-
-
-def _fix(service: str, host: str, port: int, timeout: float, error: BaseException | str, *,
-         login: bool = False, oauth: bool = False) -> str:
-    """The fix for a failure talking to ``host``: what a person should change."""
-    text = error if isinstance(error, str) else _describe(error)
-    chain: list[BaseException] = []
-    seen = None if isinstance(error, str) else error
-    while seen is not None and len(chain) < 5:
-        chain.append(seen)
-        seen = seen.__cause__ or seen.__context__
-    host_l = host.lower().rstrip(".")
-    tls_port = {"imap": 993, "smtp": 465}[service]
-
-    def is_(kind: type[BaseException] | tuple[type[BaseException], ...]) -> bool:
-        return any(isinstance(e, kind) for e in chain)
-
-    if oauth and login:
-        return (f"the OAuth2 login failed: check {service}.oauth2_client_id and "
-                f"{service}.oauth2_provider; if the token was revoked or expired, authorise "
-                f"mailbot again and save the new refresh token in {service}.oauth2_token_file")
-    if login or re.search(r"AUTHENTICATIONFAILED|authentication failed|AUTHENTICATE failed|"
-                          r"Application-specific password|Invalid credentials|"
-                          r"Username and Password not accepted|\b535\b", text, re.IGNORECASE):
-        if host_l.endswith(_GMAIL) or "Application-specific password" in text:
-            return ("Gmail refuses the account's normal password here: turn on 2-Step "
-                    "Verification, create an app password (Google Account > Security > "
-                    f"App passwords) and use those 16 letters as the {service} password"
-                    + (f' (or {service}.auth = "oauth2" with oauth2_provider = "google")'
-                       if OAUTH2_READY else ""))
-        if host_l.endswith(_MICROSOFT) or _MS_BASIC_OFF.search(text):
-            return ("Microsoft 365 has basic authentication (password login) turned off "
-                    f"for {service.upper()}: it needs OAuth2; "
-                    + (f'set {service}.auth = "oauth2" with oauth2_provider = "microsoft" '
-                       "(see config.example.toml)" if OAUTH2_READY else
-                       "mailbot does not support OAuth2 yet: use a mailbox that allows "
-                       "password login"))
-        return (f"check {service}.username and the password ({service}.password_env or "
-                f"{service}.password_file)")
-    if is_(ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
-        return (f"the certificate of {host} is not trusted: for a private server set "
-                f"{service}.ca_file to its CA certificate (PEM); otherwise check that "
-                f"{service}.host is the name on the certificate")
-    if re.search(r"WRONG_VERSION_NUMBER|wrong version number|record layer failure|"
-                 r"unknown protocol|packet length too long", text, re.IGNORECASE):
-        return (f"port {port} does not start with TLS: use {service}.security = "
-                f"\"starttls\" for this port, or port {tls_port} with \"tls\"")
-    if is_(socket.gaierror) or re.search(r"Name or service not known|nodename nor servname|"
-                                         r"name resolution", text, re.IGNORECASE):
-        return f"the name {host!r} cannot be resolved: check {service}.host and this machine's DNS"
-    if is_(ConnectionRefusedError) or "Connection refused" in text:
-        usual = {"imap": "993 with tls, 143 with starttls",
-                 "smtp": "465 with tls, 587 with starttls"}[service]
-        return (f"nothing accepts connections on {host}:{port}: check {service}.host and "
-                f"{service}.port (usually {usual})")
-    if is_((TimeoutError, socket.timeout)) or re.search(r"timed out|timeout", text,
-                                                        re.IGNORECASE):
-        return (f"no answer from {host}:{port} within {timeout:g} s: check {service}.host "
-                f"and {service}.port; a firewall may block outgoing port {port}")
-    if re.search(r"Network is unreachable|No route to host", text, re.IGNORECASE):
-        return "this machine cannot reach the network: check its connection and proxy"
-    if re.search(r"NONEXISTENT|doesn't exist|not exist|no such mailbox", text, re.IGNORECASE):
-        return f"check {service}.folder"
-    return f"check {service}.host, {service}.port and {service}.security"
+    return Step(FAIL, name, clean(describe(error), cfg.password),
+                fix_for(service, cfg.host, cfg.port, cfg.timeout, error, login=login))

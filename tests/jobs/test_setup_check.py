@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.jobs.check import OAUTH2_READY, _fix
+from mailbot.jobs.check_fixes import fix_for as _fix
 from tests.jobs.test_setup_cli_wiring import run_mailbot
 from tests.servers import free_port
 from tests.servers.dovecot import ImapAccount
@@ -222,8 +222,7 @@ def test_no_config_fails_with_how_to_write_one(
     ("imap", "outlook.office365.com", "b'BasicAuthBlocked'", True,
      "Microsoft 365 has basic authentication (password login) turned off for IMAP"),
     ("imap", "outlook.office365.com", "b'AUTHENTICATE failed.'", True,
-     'set imap.auth = "oauth2" with oauth2_provider = "microsoft"' if OAUTH2_READY else
-     "mailbot does not support OAuth2 yet"),
+     'set imap.auth = "oauth2" with oauth2_provider = "microsoft"'),
     ("smtp", "smtp.office365.com", "535 5.7.139 Authentication unsuccessful, basic "
      "authentication is disabled", True, "turned off for SMTP"),
     ("imap", "mail.example.gov.vn", "b'[AUTHENTICATIONFAILED] Authentication failed.'", True,

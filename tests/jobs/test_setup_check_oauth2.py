@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.jobs.check import OAUTH2_READY
 from tests.jobs.test_setup_check import SMTP_PASSWORD, SMTP_USER, _check, _line
 from tests.servers import dovecot as dovecot_server
+from tests.servers import oauth2 as oauth2_server
 from tests.servers.dovecot import Dovecot, ImapAccount
 from tests.servers.smtp import SmtpServer
 from tests.support import write_config
 
-pytestmark = [pytest.mark.dovecot,
-              pytest.mark.skipif(not OAUTH2_READY, reason="this mailbot has no OAuth2 login")]
-oauth2_server = pytest.importorskip("tests.servers.oauth2")
+pytestmark = pytest.mark.dovecot
 
 
 @pytest.fixture(scope="module")
