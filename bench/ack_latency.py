@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 TARGET_P50, TARGET_P95 = 1.0, 2.0
 SENDERS = ["UBND phường Hòa Nghĩa <ubndhoanghia@example.gov.vn>",
@@ -115,9 +115,12 @@ class Relay(threading.Thread):
             last = max(c.search(["ALL"]) or [0])
             self.ready.set()
             while not self.stop.is_set():
-                c.idle()
-                c.idle_check(timeout=5)  # wakes at once on EXISTS
-                c.idle_done()
+                # An EXISTS that came with the last command's response is not repeated
+                # in IDLE: look again at once instead of idling.
+                if not c._imap.untagged_responses.pop("EXISTS", None):
+                    c.idle()
+                    c.idle_check(timeout=5)  # wakes at once on EXISTS
+                    c.idle_done()
                 uids = [u for u in c.search(["UID", f"{last + 1}:*"]) if u > last]
                 if not uids:
                     continue

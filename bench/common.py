@@ -201,13 +201,15 @@ SUBJECTS = [
 ]
 UNITS = ["UBND phường Hòa Nghĩa", "UBND phường Đa Phúc", "Hội Liên hiệp Phụ nữ quận",
          "Phòng Tư pháp", "Đoàn Thanh niên phường Hưng Đạo", "Trường THCS Anh Dũng"]
-WORDS = ("đồng chí Nguyễn Văn An đã dũng cảm cứu người bị đuối nước trên sông Lạch Tray "
-         "nhặt được của rơi trả lại người đánh mất gương mẫu trong phong trào thi đua "
-         "giúp đỡ hộ nghèo xây dựng nhà tình nghĩa hiến đất làm đường giao thông nông thôn "
-         "tổ dân phố số năm chấp hành tốt chủ trương đường lối của Đảng chính sách pháp luật "
-         "của Nhà nước được nhân dân tin yêu quý mến đề nghị Ủy ban nhân dân quận khen thưởng "
-         "kịp thời để động viên khích lệ tinh thần người tốt việc tốt lan tỏa trong cộng đồng "
-         "trân trọng báo cáo kính gửi Phòng Nội vụ quận Dương Kinh thành phố Hải Phòng").split()
+WORDS = " ".join((
+    "đồng chí Nguyễn Văn An đã dũng cảm cứu người bị đuối nước trên sông Lạch Tray",
+    "nhặt được của rơi trả lại người đánh mất gương mẫu trong phong trào thi đua",
+    "giúp đỡ hộ nghèo xây dựng nhà tình nghĩa hiến đất làm đường giao thông nông thôn",
+    "tổ dân phố số năm chấp hành tốt chủ trương đường lối của Đảng chính sách pháp luật",
+    "của Nhà nước được nhân dân tin yêu quý mến đề nghị Ủy ban nhân dân quận khen thưởng",
+    "kịp thời để động viên khích lệ tinh thần người tốt việc tốt lan tỏa trong cộng đồng",
+    "trân trọng báo cáo kính gửi Phòng Nội vụ quận Dương Kinh thành phố Hải Phòng",
+)).split()
 
 # Photos: 0.2-3 MB with density ~ x^-2.4 (mean ~0.49 MB): with 60% of messages carrying
 # 1-3 of them, 30% a 50-500 KB document and 1% a 20 MB file, a message averages ~1.2 MB
@@ -397,12 +399,14 @@ def print_profile(path: Path, top: int = 25) -> None:
 
 def py_spy_cmd(cmd: Sequence[str], out: str) -> list[str]:
     """``cmd`` under py-spy (pip install py-spy), writing collapsed stacks to ``out``."""
-    return ["py-spy", "record", "--format", "raw", "--rate", "200", "--output", out,
-            "--", *cmd]
+    here = Path(sys.executable).parent / "py-spy"
+    return [str(here) if here.exists() else "py-spy", "record", "--format", "raw", "--rate",
+            "200", "--output", out, "--", *cmd]
 
 
 def print_collapsed(path: Path, top: int = 25) -> None:
-    """The heaviest functions of py-spy's collapsed stacks: own and inclusive samples."""
+    """The heaviest functions (all lines of a function together) of py-spy's collapsed
+    stacks: own and inclusive samples."""
     own: dict[str, int] = {}
     incl: dict[str, int] = {}
     total = 0
@@ -412,8 +416,8 @@ def print_collapsed(path: Path, top: int = 25) -> None:
             continue
         n = int(count)
         total += n
-        frames = [re.sub(r" \(.*?(site-packages|python3\.\d+|main)/", " (", f)
-                  for f in stack.split(";")]
+        frames = [re.sub(r":\d+\)$", ")", re.sub(
+            r" \(.*?(site-packages|python3\.\d+|main)/", " (", f)) for f in stack.split(";")]
         own[frames[-1]] = own.get(frames[-1], 0) + n
         for f in set(frames):
             incl[f] = incl.get(f, 0) + n

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 TARGET_RSS_MB, TARGET_CPU_PCT = 80, 1.0
 BARE_IDLE = """\

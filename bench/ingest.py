@@ -38,8 +38,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from common import MB  # noqa: E402
+import common
+from common import MB
 
 TARGET_C_OVER_B = 0.9
 TARGET_C_OVER_GETMAIL = 2.0

@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from common import MB  # noqa: E402
+import common
+from common import MB
 
 NOW = "2023-10-18T09:00"
 FIXED_MB, PER_MESSAGE = 60, 4

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from common import MB  # noqa: E402
+import common
+from common import MB
 
 TARGET_SECONDS, TARGET_RSS_MB = 30, 300
 PLACES = ["Hòa Nghĩa", "Đa Phúc", "Hưng Đạo", "Anh Dũng", "Hải Thành", "Tân Thành",

@@ -5,13 +5,15 @@
 #   bench/run_all.sh --quick    # small sizes, a few minutes: checks that everything runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY="${PYTHON:-python3}"
+# The interpreter: $PYTHON, else the project's .venv (built by .ci/run), else python3.
+if [ -n "${PYTHON:-}" ]; then PY=$PYTHON; elif [ -x .venv/bin/python ]; then PY=.venv/bin/python
+else PY=python3; fi
 out=bench/out
 mkdir -p "$out"
 
 if [ "${1:-}" = "--quick" ]; then
     ingest=(--messages 200)
-    memory=(--sizes 50,200 --single-mb 30)
+    memory=(--sizes 60,200 --single-mb 30)  # both hold message 50, a 20 MB file
     ack=(--count 10)
     idle=(--seconds 15)
     package=(--units 100 --submissions 300 --gb 0.2)

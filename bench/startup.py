@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
 TARGET_HELP_MS = 300
 
@@ -61,7 +61,7 @@ def import_times(cmd: list[str], env: dict[str, str], top: int = 15) -> None:
     total = sum(c for c, depth, _ in rows if depth == 1)
     print(f"\nimports of `{' '.join(cmd[-2:])}`: {total / 1000:.0f} ms in all; the slowest "
           "top-level ones (cumulative):")
-    for cum, depth, name in sorted((r for r in rows if r[1] == 1), reverse=True)[:top]:
+    for cum, _depth, name in sorted((r for r in rows if r[1] == 1), reverse=True)[:top]:
         print(f"  {cum / 1000:7.1f} ms  {name}")
 
 
