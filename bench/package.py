@@ -1,6 +1,7 @@
 """Package build: freeze a month and build (and split) the package for the Board.
 
-    python bench/package.py [--units 1000] [--submissions 3000] [--gb 2] [--json FILE]
+    python bench/package.py [--units 1000] [--submissions 3000] [--gb 2]
+                            [--profile FILE | --py-spy FILE] [--json FILE]
 
 Setup (not timed): a config with --units units, a fresh database holding --submissions
 submissions for 10/2023 (spread over the units, Vietnamese subjects and texts, 1-3 files
@@ -213,15 +214,19 @@ def child_baseline(config: Path) -> dict[str, Any]:
             "encoded_mb": encoded / MB, "files": len(shas)}
 
 
-def run_child(mode: str, config: Path, profile: str | None = None) -> dict[str, Any]:
+def run_child(mode: str, config: Path, profile: str | None = None,
+              py_spy: str | None = None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, f"--child-{mode}", str(config)]
     if profile:
         cmd = [sys.executable, "-m", "cProfile", "-o", profile, *cmd[1:]]
+    elif py_spy:
+        cmd = common.py_spy_cmd(cmd, py_spy)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600,
                           env={**os.environ, "PYTHONPATH": str(common.ROOT)})
     if done.returncode != 0:
         raise RuntimeError(f"{mode} child failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    last = [line for line in done.stdout.splitlines() if line.startswith("{")][-1]
+    result: dict[str, Any] = json.loads(last)
     return result
 
 
@@ -233,6 +238,7 @@ def main() -> int:
     ap.add_argument("--limit-mb", type=int, default=20, help="[board] size_limit_mb")
     ap.add_argument("--seed", type=int, default=2023)
     ap.add_argument("--profile", metavar="FILE", help="cProfile the build child into FILE")
+    ap.add_argument("--py-spy", metavar="FILE", help="sample the build child with py-spy")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     ap.add_argument("--child-build", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--child-baseline", type=Path, help=argparse.SUPPRESS)
@@ -261,7 +267,7 @@ def main() -> int:
         baseline = run_child("baseline", config)
         print(f"  baseline: read + base64 every file   {baseline['seconds']:6.1f} s  "
               f"peak RSS {baseline['peak_rss_mb']:5.0f} MB", flush=True)
-        build = run_child("build", config, args.profile)
+        build = run_child("build", config, args.profile, args.py_spy)
         print(f"  mailbot: freeze + compose + outbox   {build['seconds']:6.1f} s  "
               f"peak RSS {build['peak_rss_mb']:5.0f} MB (at start {build['rss_before_mb']:.0f})")
     print(f"  -> {build['submissions']} submissions in {build['emails']} emails, "
@@ -281,6 +287,8 @@ def main() -> int:
         build["peak_rss_mb"] < TARGET_RSS_MB, f"{build['peak_rss_mb']:.0f} MB"))
     if args.profile:
         common.print_profile(Path(args.profile))
+    if args.py_spy:
+        common.print_collapsed(Path(args.py_spy), top=30)
     common.write_json(args.json, "package", {
         "units": args.units, "submissions": args.submissions, "files": nfiles,
         "store_gb": nbytes / 2**30, "baseline": baseline, "build": build})
