@@ -139,8 +139,16 @@ def build_package(app: App, row: DigestRow, now: datetime) -> Package:
     packed = pack_files(digest)
     if board.zip_per_unit:
         packed = zip_per_unit(packed, app.files)
-    parts, oversized = split_parts(packed, limit=limit,
-                                   overhead=64 * 1024 + sum(len(d[2]) for d in docs) * 4 // 3)
+    # Part 1 carries the body (every summary, as text and as HTML, encoded) and the
+    # documents; reserve room for them, but never more than half a part.
+    text = sum(len(x.summary.encode()) + 2048 for sec in digest.sections
+               for x in sec.submissions) + 1024 * len(digest.sections)
+    overhead = 64 * 1024 + 3 * text + sum(len(d[2]) for d in docs) * 4 // 3
+    if overhead > limit // 2:
+        log.warning("the package's body and documents need %d KB, over half the %d MB limit: "
+                    "part 1 may be larger than the limit", overhead // 1024, limit // 2**20)
+        overhead = limit // 2
+    parts, oversized = split_parts(packed, limit=limit, overhead=overhead)
     return Package(digest, parts, oversized, docs)
 
 
