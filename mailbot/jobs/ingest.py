@@ -116,7 +116,8 @@ def _baseline_claim(app: App, uidvalidity: int, env: Envelope, head: bytes) -> C
 
 def _identity(raw: bytes) -> tuple[str | None, Address | None, str]:
     """Message-ID, From and Subject from the header block only (the body is not parsed)."""
-    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    ends = [i for i in (raw.find(b"\r\n\r\n", 0, MAX_HEADER_SCAN),
+                        raw.find(b"\n\n", 0, MAX_HEADER_SCAN)) if i >= 0]
     block = raw[:min(ends, default=MAX_HEADER_SCAN)][:MAX_HEADER_SCAN]
     head = first_headers(BytesHeaderParser(policy=compat32).parsebytes(block))
     ids = message_ids(head.get("message-id"))

@@ -3,7 +3,6 @@ procedure of deploy/README.md giving back the same ledger."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from mailbot import cli, cli_ops
+from mailbot import cli
 from mailbot.adapters.db import lease
 from mailbot.adapters.db.engine import make_engine
 from mailbot.adapters.db.schema import attachments, excuses
@@ -33,28 +32,6 @@ from tests.support import Mailbot, write_config
 
 pytestmark = pytest.mark.dovecot
 NOW = datetime(2023, 10, 16, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def ops_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`backup` and `health` in mailbot.cli, until mailbot.cli registers them itself."""
-    if "backup" in _subcommands(cli.build_parser()).choices:
-        return
-    original = cli.build_parser
-
-    def build() -> argparse.ArgumentParser:
-        parser = original()
-        cli_ops.register(_subcommands(parser))
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", build)
-    monkeypatch.setattr(cli, "_COMMANDS", {**cli._COMMANDS, "backup": cli_ops.cmd_backup,
-                                           "health": cli_ops.cmd_health})
-
-
-def _subcommands(parser: argparse.ArgumentParser
-                 ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 @pytest.fixture

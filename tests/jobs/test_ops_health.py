@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text, update
 
-from mailbot import cli, cli_ops
+from mailbot import cli
 from mailbot.adapters.db import lease
 from mailbot.adapters.db.outbox import NewEmail, Outbox
 from mailbot.adapters.db.schema import outbox
@@ -32,28 +31,6 @@ from tests.support import Mailbot, write_config
 T0 = datetime(2023, 10, 16, 1, 0, tzinfo=UTC)
 MAX = timedelta(minutes=30)
 EVERY = timedelta(minutes=5)
-
-
-@pytest.fixture(autouse=True)
-def ops_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`backup` and `health` in mailbot.cli, until mailbot.cli registers them itself."""
-    if "health" in _subcommands(cli.build_parser()).choices:
-        return
-    original = cli.build_parser
-
-    def build() -> argparse.ArgumentParser:
-        parser = original()
-        cli_ops.register(_subcommands(parser))
-        return parser
-
-    monkeypatch.setattr(cli, "build_parser", build)
-    monkeypatch.setattr(cli, "_COMMANDS", {**cli._COMMANDS, "backup": cli_ops.cmd_backup,
-                                           "health": cli_ops.cmd_health})
-
-
-def _subcommands(parser: argparse.ArgumentParser
-                 ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 @pytest.fixture
