@@ -186,6 +186,7 @@ def child_build(config: Path) -> dict[str, Any]:
     stages["outbox inserts (SQLite) and the rest"] = secs - accounted
     return {"seconds": secs, "peak_rss_mb": _hwm_mb(), "rss_before_mb": start_hwm,
             "emails": len(added), "largest_email_mb": max(sizes) / MB,
+            "largest_part": sizes.index(max(sizes)) + 1,
             "total_email_mb": sum(sizes) / MB, "submissions": len(row.messages),
             "stages": dict(stages)}
 
@@ -272,6 +273,7 @@ def main() -> int:
               f"peak RSS {build['peak_rss_mb']:5.0f} MB (at start {build['rss_before_mb']:.0f})")
     print(f"  -> {build['submissions']} submissions in {build['emails']} emails, "
           f"{build['total_email_mb']:.0f} MB in all, largest {build['largest_email_mb']:.1f} MB "
+          f"(part {build['largest_part']}) "
           f"(limit {args.limit_mb} MB)")
     if build["largest_email_mb"] > args.limit_mb:
         print(f"  !! an email of the package exceeds the {args.limit_mb} MB limit: a server "

@@ -6,15 +6,18 @@ it splits ("việc tốt" arrives as "việctốt"), and its address parser adds
 between two encoded-words of a display name. So a subject is encoded with
 ``email.header.Header`` (RFC 2047 words of at most 75 characters that carry their own
 spaces) and a display name as one encoded-word, which every decoder reads the same.
-The MIME parts (bodies, attachments with RFC 2231 file names) come from the email
-package; their headers hold no encoded-words.
+The MIME parts (bodies, attachments' headers with RFC 2231 file names) come from the
+email package; their headers hold no encoded-words. Attachments' bodies are base64ed
+here in large chunks, straight into the output.
 """
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import email.utils
 import hashlib
+import io
 import re
 import secrets
 import unicodedata
@@ -26,6 +29,7 @@ from email.message import EmailMessage
 
 _CRLF = "\r\n"
 _MAX_LINE = 78
+_B64_CHUNK = 57 * 1024  # bytes that base64 into exactly 1,024 lines of 76 characters
 _MAX_NAME = 150  # characters of a display name: one encoded-word stays under 998 octets
 _BODY_POLICY = email.policy.SMTP.clone(cte_type="7bit")  # no raw 8-bit: base64 or q-p
 _ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
@@ -116,23 +120,60 @@ def _folded(name: str, items: Sequence[str], sep: str) -> str:
     return _CRLF.join(lines)
 
 
-def _body(text: str, html: str, attachments: Sequence[tuple[str, str, bytes]]) -> bytes:
+def _alternatives(text: str, html: str) -> EmailMessage:
     msg = EmailMessage(policy=_BODY_POLICY)
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8")
     msg.add_alternative(html.replace("\r\n", "\n"), subtype="html", charset="utf-8")
-    for filename, mime_type, data in attachments:
-        match = _MIME_TYPE_RE.fullmatch(mime_type.lower())
-        if not match or match.group(1) in ("multipart", "message"):
-            raise ValueError(f"attachment {filename!r}: unusable MIME type {mime_type!r}")
-        name = _one_line(filename)
-        if not name:
-            raise ValueError(f"attachment {filename!r}: empty file name")
-        msg.add_attachment(bytes(data), maintype=match.group(1), subtype=match.group(2),
-                           filename=name)
     for part in msg.walk():
         if part is not msg:
             del part["MIME-Version"]
-    return msg.as_bytes()
+    return msg
+
+
+def _attachment_head(filename: str, mime_type: str) -> bytes:
+    # The email package writes the part's headers (RFC 2231 file name); the body is
+    # added by _write_base64, which is several times faster than its line-by-line coder.
+    match = _MIME_TYPE_RE.fullmatch(mime_type.lower())
+    if not match or match.group(1) in ("multipart", "message"):
+        raise ValueError(f"attachment {filename!r}: unusable MIME type {mime_type!r}")
+    name = _one_line(filename)
+    if not name:
+        raise ValueError(f"attachment {filename!r}: empty file name")
+    part = EmailMessage(policy=_BODY_POLICY)
+    part.set_content(b"", maintype=match.group(1), subtype=match.group(2),
+                     disposition="attachment", filename=name)
+    del part["MIME-Version"]
+    head, _, _ = part.as_bytes().partition(b"\r\n\r\n")
+    return head + b"\r\n\r\n"
+
+
+def _write_base64(out: io.BytesIO, data: bytes) -> None:
+    view = memoryview(data)
+    for start in range(0, len(view), _B64_CHUNK):  # whole 76-character lines per chunk
+        out.write(base64.encodebytes(view[start:start + _B64_CHUNK]).replace(b"\n", b"\r\n"))
+
+
+def _write_body(out: io.BytesIO, text: str, html: str,
+                attachments: Sequence[tuple[str, str, bytes]]) -> None:
+    alternatives = _alternatives(text, html)
+    if not attachments:
+        out.write(alternatives.as_bytes())
+        return
+    del alternatives["MIME-Version"]
+    heads = [_attachment_head(name, mime_type) for name, mime_type, _ in attachments]
+    first = alternatives.as_bytes()
+    boundary = f"=_mailbot_{secrets.token_hex(16)}".encode("ascii")
+    # Base64 never holds "_"; only the text parts could, by a 1 in 2^128 chance.
+    while boundary in first or any(boundary in h for h in heads):
+        boundary = f"=_mailbot_{secrets.token_hex(16)}".encode("ascii")
+    out.write(b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary="%s"\r\n\r\n'
+              b"--%s\r\n" % (boundary, boundary))
+    out.write(first)
+    for head, (_, _, data) in zip(heads, attachments, strict=True):
+        out.write(b"\r\n--%s\r\n" % boundary)
+        out.write(head)
+        _write_base64(out, data)
+    out.write(b"\r\n--%s--\r\n" % boundary)
 
 
 def build_message(
@@ -182,8 +223,10 @@ def build_message(
         f"Auto-Submitted: {auto_submitted}",
         "X-Auto-Response-Suppress: All",
     ]
-    head = _CRLF.join(lines) + _CRLF
-    return head.encode("ascii") + _body(text, html, attachments)
+    out = io.BytesIO()
+    out.write((_CRLF.join(lines) + _CRLF).encode("ascii"))
+    _write_body(out, text, html, attachments)
+    return out.getvalue()
 
 
 def make_message_id(domain: str, token: str | None = None) -> str:

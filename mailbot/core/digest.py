@@ -161,15 +161,16 @@ def attachment_size(file: PackedFile) -> int:
     return encoded_size(file.file.size) + headers
 
 
-def split_parts(files: Sequence[PackedFile], *, limit: int,
-                overhead: int = 64 * 1024) -> tuple[list[Part], list[PackedFile]]:
+def split_parts(files: Sequence[PackedFile], *, limit: int, overhead: int = 64 * 1024,
+                first_overhead: int | None = None) -> tuple[list[Part], list[PackedFile]]:
     """The package as emails ("Phần 1/3"…) that each stay within ``limit`` bytes, and
     the files too big to attach at all.
 
-    An email's estimate is ``overhead`` (the body, which lists every file) plus
-    ``attachment_size`` of each file. Files keep their order, so a unit's files stay
-    together: a part takes files until the next one does not fit, which then starts
-    the next part. A file that does not fit even alone (``attachment_size`` above
+    An email's estimate is ``overhead`` (its body and headers) plus ``attachment_size``
+    of each file; part 1, which carries the letter and the generated documents, has
+    ``first_overhead`` instead (default: ``overhead``). Files keep their order, so a
+    unit's files stay together: a part takes files until the next one does not fit,
+    which then starts the next part. A file that does not fit even alone (``attachment_size`` above
     ``limit - overhead``) is never attached but returned in the second list, to be
     named in the email and reported to the office. There is always at least one
     part, possibly empty: the Board still gets the email.
@@ -181,11 +182,13 @@ def split_parts(files: Sequence[PackedFile], *, limit: int,
     >>> [[f.file.size for f in p.files] for p in parts], [f.file.size for f in oversized]
     ([[600], [600]], [5000])
     """
-    if overhead < 0 or limit <= overhead:
-        raise ValueError(f"need 0 <= overhead < limit, got overhead={overhead}, limit={limit}")
+    first = overhead if first_overhead is None else first_overhead
+    if min(overhead, first) < 0 or limit <= max(overhead, first):
+        raise ValueError(f"need 0 <= overhead < limit, got overhead={overhead}, "
+                         f"first_overhead={first}, limit={limit}")
     groups: list[list[PackedFile]] = [[]]
     oversized: list[PackedFile] = []
-    used = overhead
+    used = first
     for file in files:
         size = attachment_size(file)
         if size > limit - overhead:

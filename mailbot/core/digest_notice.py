@@ -8,23 +8,18 @@ preview is the same email, marked. Times are shown in the zone of ``send_at``, e
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from mailbot.core.digest_model import Digest, DigestFile, DigestSubmission, PackedFile, Part
+from mailbot.core.digest_text import one_line, summary_limit, summary_paragraphs
 from mailbot.core.notices import vn_date, vn_datetime, vn_long_date, vn_period, vn_size
 from mailbot.core.status import EXCUSED, LATE, MISSING, ON_TIME
-from mailbot.core.text import nfc
 
 STATUS_TEXT = {ON_TIME: "Đúng hạn", LATE: "Muộn", MISSING: "Chưa gửi", EXCUSED: "Được miễn"}
-MAX_SUMMARY = 6000  # characters of one unit's text in the email; the files carry the rest
-CLIPPED = "(Nội dung dài, đã được rút gọn trong thư này.)"
 NO_SUMMARY = "(Thư không có nội dung mô tả, đề nghị xem các tệp đính kèm.)"
 TOO_BIG = "quá lớn, không gửi kèm"
-_MAX_SUBJECT = 200
 _PLACE_PREFIXES = ("Quận ", "Huyện ", "Thị xã ", "Thành phố ")
 
 
@@ -86,35 +81,6 @@ class PartUnit:
     files: tuple[FileDetail, ...]
 
 
-def summary_paragraphs(text: str, limit: int = MAX_SUMMARY) -> tuple[tuple[str, ...], ...]:
-    """A unit's summary as paragraphs of lines, ready for either body.
-
-    NFC; CR LF, CR and Unicode line separators become line breaks; tabs become spaces;
-    other control characters go; lines are stripped and runs of blank lines split
-    paragraphs. Text beyond ``limit`` characters is cut, ending with "…" and CLIPPED.
-
-    >>> summary_paragraphs("Ông A\\r\\ncứu người.\\n\\n\\n  Bà B:\\thiến đất.  \\n")
-    (('Ông A', 'cứu người.'), ('Bà B: hiến đất.',))
-    >>> summary_paragraphs("Gương tốt " * 3, limit=12)[-1] == (CLIPPED,)
-    True
-    """
-    text = nfc(text).replace("\r\n", "\n").translate(
-        {0x0D: "\n", 0x2028: "\n", 0x2029: "\n\n", 0x09: " "})
-    text = "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc").strip()
-    clipped = len(text) > limit
-    if clipped:
-        text = text[:limit].rstrip() + "…"
-    blocks = re.split(r"\n{2,}", "\n".join(line.strip() for line in text.split("\n")))
-    result = [tuple(block.split("\n")) for block in blocks if block]
-    return tuple([*result, (CLIPPED,)] if clipped else result)
-
-
-def _one_line(text: str) -> str:
-    shown = nfc(" ".join("".join(
-        " " if unicodedata.category(c)[0] in "CZ" else c for c in text).split()))
-    return shown if len(shown) <= _MAX_SUBJECT else shown[: _MAX_SUBJECT - 1] + "…"
-
-
 def _in_zone(moment: datetime, reference: datetime) -> datetime:
     return moment.astimezone(reference.tzinfo) if moment.tzinfo and reference.tzinfo else moment
 
@@ -147,11 +113,12 @@ def _details(digest: Digest, part: Part, oversized: Sequence[PackedFile],
     notes = {(p.unit, p.file): "kèm thư này" for p in part.files} if part.total > 1 else {}
     notes |= {(p.unit, p.file): TOO_BIG for p in oversized}
     elsewhere = "kèm phần khác của gói" if part.total > 1 else ""
+    limit = summary_limit(sum(len(s.submissions) for s in digest.sections))
 
     def detail(code: str, m: DigestSubmission) -> SubmissionDetail:
         return SubmissionDetail(
             vn_datetime(_in_zone(m.received_at, local)), m.late, _supplements([m]) or None,
-            _one_line(m.subject), summary_paragraphs(m.summary) or ((NO_SUMMARY,),),
+            one_line(m.subject), summary_paragraphs(m.summary, limit) or ((NO_SUMMARY,),),
             tuple(FileDetail(f.name, f.size, notes.get((code, f), elsewhere)) for f in m.files))
 
     return [UnitDetail(s.number, s.unit.name, STATUS_TEXT[s.status], s.folder,
@@ -240,7 +207,9 @@ def digest_notice(
         "intro_text": _intro(committee, via, area, period_text, counts, supplements),
         "total": digest.total, "sent_count": counts[ON_TIME] + counts[LATE],
         **{f"{k}_count": n for k, n in counts.items()}, "supplement_count": supplements,
-        "rows": rows, "units": _details(digest, part, oversized, local),
+        "rows": rows,
+        # Only part 1 lists what each unit sent; the others name the files they carry.
+        "units": _details(digest, part, oversized, local) if part.number == 1 else [],
         "missing_names": [r.name for r in rows if r.status == MISSING],
         "excused_names": [r.name for r in rows if r.status == EXCUSED],
         "oversized": [FileDetail(p.file.name, p.file.size, TOO_BIG, names.get(p.unit, p.unit))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,12 +20,14 @@ from pathlib import Path
 from mailbot.adapters.db.digests import DigestRow, Digests
 from mailbot.adapters.db.outbox import NewEmail, Outbox
 from mailbot.adapters.db.queries import excused, submission_records
+from mailbot.adapters.mime import build_message
 from mailbot.adapters.office_docs import (
     list_filename,
     report_filename,
     write_list_xlsx,
     write_report_docx,
 )
+from mailbot.adapters.render import render
 from mailbot.adapters.smtp import size_limit
 from mailbot.adapters.unit_zips import zip_per_unit
 from mailbot.app import App
@@ -43,6 +45,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # this window; an older one (e.g. the month before mailbot was installed) is left to
 # `mailbot digest send`, so a first start never mails the Board a stale package.
 CATCH_UP = timedelta(days=10)
+# Room for an email's own headers and MIME scaffolding, and for the body of parts 2, 3…
+# (the units and files they carry: well under this for the largest district).
+BODY_HEADERS = 16 * 1024
+LATER_BODY = 112 * 1024
 
 
 @dataclass(frozen=True)
@@ -139,16 +145,15 @@ def build_package(app: App, row: DigestRow, now: datetime) -> Package:
     packed = pack_files(digest)
     if board.zip_per_unit:
         packed = zip_per_unit(packed, app.files)
-    # Part 1 carries the body (every summary, as text and as HTML, encoded) and the
-    # documents; reserve room for them, but never more than half a part.
-    text = sum(len(x.summary.encode()) + 2048 for sec in digest.sections
-               for x in sec.submissions) + 1024 * len(digest.sections)
-    overhead = 64 * 1024 + 3 * text + sum(len(d[2]) for d in docs) * 4 // 3
-    if overhead > limit // 2:
-        log.warning("the package's body and documents need %d KB, over half the %d MB limit: "
-                    "part 1 may be larger than the limit", overhead // 1024, limit // 2**20)
-        overhead = limit // 2
-    parts, oversized = split_parts(packed, limit=limit, overhead=overhead)
+    # Part 1 carries the letter (every unit's summary, as text and as HTML) and the
+    # documents: measure it as built, as if split and carrying no unit's file.
+    first = BODY_HEADERS + _letter_size(app, row, digest, docs)
+    if first > limit // 2:
+        log.warning("the package's letter and documents take %d KB, over half the %d MB "
+                    "limit: part 1 may be larger than the limit", first // 1024, limit // 2**20)
+        first = limit // 2
+    parts, oversized = split_parts(packed, limit=limit, overhead=BODY_HEADERS + LATER_BODY,
+                                   first_overhead=first)
     return Package(digest, parts, oversized, docs)
 
 
@@ -179,14 +184,32 @@ def compose_package(app: App, row: DigestRow, now: datetime, *, preview: bool,
         files = [(_attachment_name(f), f.file.content_type, app.files.get(f.file.sha256))
                  for f in part.files]
         extra = pkg.documents if part.number == 1 else []
-        context = digest_notice(
-            pkg.digest, part, preview=preview, oversized=pkg.oversized,
-            district=board.district, date_of=send_at(app, row.period).date(),
-            extra_files=[d[0] for d in extra], send_at=send_at(app, row.period))
+        context = _context(app, row, pkg.digest, part, pkg.oversized, extra, preview=preview)
         yield compose(
             app, kind="digest", key=f"digest:{row.period}:{step}:part-{part.number}",
             to=to, cc=cc, context=context, now=now, period=str(row.period),
             step=f"{step}-{part.number}of{part.total}", attachments=[*extra, *files])
+
+
+def _letter_size(app: App, row: DigestRow, digest: Digest,
+                 docs: Sequence[tuple[str, str, bytes]]) -> int:
+    body = render("digest", _context(app, row, digest, Part(1, 2, ()), (), docs, preview=False),
+                  override_dir=app.config.outbox.templates_dir)
+    return len(build_message(
+        from_addr="mailbot@example.invalid", from_name="", to=["board@example.invalid"],
+        subject=body.subject, text=body.text, html=body.html,
+        message_id="size@example.invalid", date=row.compiled_at, attachments=docs))
+
+
+def _context(app: App, row: DigestRow, digest: Digest, part: Part,
+             oversized: Sequence[PackedFile], documents: Sequence[tuple[str, str, bytes]],
+             *, preview: bool) -> dict[str, object]:
+    board = app.config.board
+    assert board is not None
+    return digest_notice(
+        digest, part, preview=preview, oversized=oversized, district=board.district,
+        date_of=send_at(app, row.period).date(), extra_files=[d[0] for d in documents],
+        send_at=send_at(app, row.period))
 
 
 def _attachment_name(f: PackedFile) -> str:

@@ -21,14 +21,13 @@ from mailbot.core.digest_model import (
     UnitSection,
 )
 from mailbot.core.digest_notice import (
-    CLIPPED,
     NO_SUMMARY,
     TOO_BIG,
     FileDetail,
     SummaryRow,
     digest_notice,
-    summary_paragraphs,
 )
+from mailbot.core.digest_text import CLIPPED, MIN_SUMMARY, summary_limit, summary_paragraphs
 from mailbot.core.model import Period, Unit
 from mailbot.core.text import vietnamese_sort_key
 from tests.core.samples import at
@@ -381,3 +380,31 @@ def test_a_units_subject_is_shown_on_one_line() -> None:
     shown = units[HOA_NGHIA].submissions[1].subject
     assert shown.startswith("Gương người tốt x") and "\n" not in shown and len(shown) == 200
 
+
+
+@pytest.mark.parametrize(("submissions", "limit"), [
+    (0, 6000), (1, 6000), (80, 6000), (100, 4800), (3000, MIN_SUMMARY), (10**6, MIN_SUMMARY)])
+def test_the_more_mails_a_package_lists_the_shorter_each_summary(
+        submissions: int, limit: int) -> None:
+    assert summary_limit(submissions) == limit
+
+
+def test_a_large_package_clips_each_summary_in_the_letter() -> None:
+    long_text = "Đồng chí Lê Văn Cường cứu người đuối nước. " * 200  # ~8,600 characters
+    digest = month(extra={HOA_NGHIA: [submission(HOA_NGHIA, day=d % 28 + 1, summary=long_text)
+                                      for d in range(400)]})
+    shown = summary_limit(sum(len(s.submissions) for s in digest.sections))
+
+    units = {u.name: u for u in notice(digest)["units"]}  # type: ignore[attr-defined]
+    clipped = [s.paragraphs for s in units[HOA_NGHIA].submissions
+               if s.paragraphs[-1] == (CLIPPED,)]
+    assert shown < 6000 and len(clipped) == 400
+    assert all(len(p[0][0]) <= shown + 1 for p in clipped)
+
+
+def test_only_part_one_lists_what_each_unit_sent() -> None:
+    digest = month()
+    first, second = parts(digest, total=2)
+
+    assert notice(digest, first)["units"]
+    assert notice(digest, second)["units"] == []
