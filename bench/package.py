@@ -146,6 +146,7 @@ def _hwm_mb() -> float:
 def child_build(config: Path) -> dict[str, Any]:
     import mailbot.jobs.digest as digest
     import mailbot.jobs.outgoing as outgoing
+    from mailbot.adapters import office_docs
     from mailbot.adapters.db.outbox import Outbox
     from mailbot.app import App
     from mailbot.config import load_config
@@ -168,10 +169,11 @@ def child_build(config: Path) -> dict[str, Any]:
 
     for name, label in (("submission_records", "ledger queries"),
                         ("build_digest", "digest as data"),
-                        ("write_report_docx", ".docx report"), ("write_list_xlsx", ".xlsx list"),
                         ("digest_notice", "email context (digest_notice)"),
                         ("pack_files", "pack + split"), ("split_parts", "pack + split")):
         timed(digest, name, label)
+    for name, label in (("write_report_docx", ".docx report"), ("write_list_xlsx", ".xlsx list")):
+        timed(office_docs, name, label)
     timed(outgoing, "render", "templates")
     timed(outgoing, "build_message", "MIME build")
     app = App.open(load_config(config))

@@ -69,3 +69,12 @@ def test_python_dash_m_mailbot_prints_help() -> None:
     out = subprocess.run([sys.executable, "-m", "mailbot", "--help"], capture_output=True,
                          text=True, timeout=30, check=True).stdout
     assert "poll" in out and "messages" in out
+
+
+def test_the_daemon_loads_the_office_document_libraries_only_when_a_package_is_built() -> None:
+    # python-docx, openpyxl and lxml are ~19 MB of a ~75 MB idle daemon (bench/idle.py).
+    probe = ("import sys, mailbot.daemon, mailbot.cli, mailbot.jobs.digest; "
+             "print(sorted(m for m in ('docx', 'openpyxl', 'lxml') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.strip() == "[]"

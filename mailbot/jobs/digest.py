@@ -21,12 +21,6 @@ from mailbot.adapters.db.digests import DigestRow, Digests
 from mailbot.adapters.db.outbox import NewEmail, Outbox
 from mailbot.adapters.db.queries import excused, submission_records
 from mailbot.adapters.mime import build_message
-from mailbot.adapters.office_docs import (
-    list_filename,
-    report_filename,
-    write_list_xlsx,
-    write_report_docx,
-)
 from mailbot.adapters.render import render
 from mailbot.adapters.smtp import size_limit
 from mailbot.adapters.unit_zips import zip_per_unit
@@ -160,11 +154,15 @@ def build_package(app: App, row: DigestRow, now: datetime) -> Package:
 def _documents(app: App, digest: Digest, day: date) -> list[tuple[str, str, bytes]]:
     board = app.config.board
     assert board is not None
+    # python-docx, openpyxl and lxml (~19 MB) are loaded the first time a package is
+    # built, not when the daemon starts: it needs them once a month.
+    from mailbot.adapters import office_docs as docs
+
     report, sheet = io.BytesIO(), io.BytesIO()
-    write_report_docx(digest, report, issuer=board.issuer, date_of=day)
-    write_list_xlsx(digest, sheet)
-    return [(report_filename(digest.period), DOCX, report.getvalue()),
-            (list_filename(digest.period), XLSX, sheet.getvalue())]
+    docs.write_report_docx(digest, report, issuer=board.issuer, date_of=day)
+    docs.write_list_xlsx(digest, sheet)
+    return [(docs.report_filename(digest.period), DOCX, report.getvalue()),
+            (docs.list_filename(digest.period), XLSX, sheet.getvalue())]
 
 
 def compose_package(app: App, row: DigestRow, now: datetime, *, preview: bool,
