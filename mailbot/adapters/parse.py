@@ -14,7 +14,7 @@ from email.message import Message
 import mailparser
 from mailparser.exceptions import MailParserRecursionError
 
-from mailbot.adapters import parse_scan
+from mailbot.adapters import parse_elide, parse_scan
 from mailbot.adapters.parse_headers import (
     addresses,
     first_address,
@@ -46,8 +46,11 @@ def parse_mail(raw: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedMail
     except parse_scan.LimitError as e:
         raise ParseError(str(e)) from e
     defects: list[str] = []
+    elided, runs = parse_elide.elide(raw)
     try:
-        msg = _tree(raw, defects)
+        msg = _tree(elided, defects)
+        parse_elide.restore(msg, runs)
+        del elided, runs
         found = walk(msg, max_depth=limits.max_depth)
     except RecursionError as e:  # the scan over-approximates, but be sure
         raise ParseError(f"MIME nesting deeper than {limits.max_depth} levels") from e
@@ -56,8 +59,9 @@ def parse_mail(raw: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedMail
 
 def _tree(raw: bytes, defects: list[str]) -> Message:
     """The stdlib tree, built by mail-parser (whose flattened results are not used:
-    see parse_parts). If mail-parser's own post-processing fails on some input, the
-    tree is rebuilt by the stdlib parser it wraps and the failure noted."""
+    see parse_parts) from the message with its long base64 runs set aside. If
+    mail-parser's own post-processing fails on some input, the tree is rebuilt by the
+    stdlib parser it wraps and the failure noted."""
     tree: object = None
     try:
         tree = mailparser.parse_from_bytes(raw).message
