@@ -18,23 +18,30 @@ import secrets
 from collections.abc import Mapping
 from email.message import Message
 
-# 76-character lines are what mail clients write; 40+ also catches 64- and 72-.
-_RUN = re.compile(rb"^(?:[A-Za-z0-9+/]{40,}={0,2}\r?\n){64,}", re.MULTILINE)
+# A run of whole lines of base64 characters, each with its line break, starting at a
+# line start. Such lines mean nothing to the parser: no boundary ("-"), header (":"),
+# continuation (a leading blank) or blank line; one placeholder line can stand in.
+_RUN = re.compile(rb"(?<![^\r\n])(?:[A-Za-z0-9+/=]+(?:\r\n|\n|\r))+")
+MIN_RUN = 4096
 
 
 def elide(raw: bytes) -> tuple[bytes, dict[str, str]]:
-    """``raw`` with each run of 64+ base64 lines replaced by a placeholder line, and
-    the runs by placeholder (without its line break)."""
+    """``raw`` with each run of whole base64 lines (4 KB or more) replaced by a
+    placeholder line, and the runs by placeholder (without its line break)."""
     nonce = secrets.token_hex(8)
     runs: dict[str, str] = {}
     pieces: list[bytes] = []
     last = 0
     for m in _RUN.finditer(raw):
+        start, end = m.span()
+        if end - start < MIN_RUN:
+            continue
         key = f"=mailbot-elided-{nonce}-{len(runs)}="
-        eol = b"\r\n" if raw[m.end() - 2:m.end()] == b"\r\n" else b"\n"
-        pieces += [raw[last:m.start()], key.encode("ascii"), eol]
-        runs[key] = m.group().decode("ascii")
-        last = m.end()
+        run = m.group()
+        eol = b"\r\n" if run.endswith(b"\r\n") else run[-1:]
+        pieces += [raw[last:start], key.encode("ascii"), eol]
+        runs[key] = run.decode("ascii")
+        last = end
     if not runs:
         return raw, runs
     pieces.append(raw[last:])
@@ -46,7 +53,7 @@ def restore(msg: Message, runs: Mapping[str, str]) -> None:
     if not runs:
         return
     prefix = next(iter(runs))[:33]  # "=mailbot-elided-<nonce>-"
-    placeholder = re.compile(re.escape(prefix) + r"\d+=(\r\n|\n)?")
+    placeholder = re.compile(re.escape(prefix) + r"\d+=(\r\n|\n|\r)?")
 
     def run(m: re.Match[str]) -> str:
         text = runs.get(m.group()[:len(m.group()) - len(m.group(1) or "")], m.group())

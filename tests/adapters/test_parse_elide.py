@@ -65,8 +65,7 @@ def test_a_photo_s_lines_are_set_aside_and_come_back_exactly(eol: bytes, width: 
                 leaf(b"image/jpeg", b64(DATA, eol, width), eol), eol=eol)
     elided, runs = parse_elide.elide(raw)
 
-    assert len(runs) == (0 if width == 1000 else 1)  # 14 lines of 1,000: too few to bother
-    assert len(elided) < len(raw) // 2 or not runs
+    assert len(runs) == 1 and len(elided) < len(raw) // 10
     same_tree(raw)
 
 
@@ -75,10 +74,24 @@ def test_a_photo_s_lines_are_set_aside_and_come_back_exactly(eol: bytes, width: 
     b64(DATA),  # the run ends right at the boundary, which takes its line break
     b64(DATA)[:-2],  # ...and without a line break of its own
     b64(DATA) + b"AAAA\r\n",  # a short last line after the run
+    b64(DATA, b"\r"),  # old Mac line breaks
+    b64(DATA) + b"AAAA: x\r\n",  # a line that is not base64 ends the run
     b"junk\r\n" + b64(DATA) + b"more junk\r\n" + b64(DATA[:6000]),  # two runs in one part
 ])
 def test_where_a_run_ends_does_not_change_the_part(body: bytes) -> None:
     same_tree(mixed(leaf(b"application/pdf", body), leaf(b"image/png", b64(DATA[:100]))))
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n", b"\r"])
+def test_blank_lines_are_never_set_aside(eol: bytes) -> None:
+    body = eol + b64(DATA, eol) + eol + eol + b64(DATA, eol) + eol
+    raw = mixed(leaf(b"image/jpeg", body, eol), eol=eol)
+    _, runs = parse_elide.elide(raw)
+
+    assert len(runs) == 2
+    assert all(not r.startswith(("\r", "\n")) and (eol + eol).decode() not in r
+               for r in runs.values())
+    same_tree(raw)
 
 
 def test_runs_in_a_forwarded_message_a_text_part_and_a_broken_header_block() -> None:
@@ -90,11 +103,18 @@ def test_runs_in_a_forwarded_message_a_text_part_and_a_broken_header_block() -> 
     same_tree(raw)
 
 
-def test_a_message_without_runs_is_passed_through_untouched() -> None:
-    raw = mixed(leaf(b"text/plain", b"Ch\xc3\xa0o\r\n", cte=b"8bit"))
+@pytest.mark.parametrize("body", [
+    b"Ch\xc3\xa0o\r\n",
+    b64(DATA[:2000]),  # too short to bother
+    b64(DATA[:2000]) + b"\r\n" + b64(DATA[:2000]),  # blank lines split runs
+    b64(DATA[:2000], b"\r").replace(b"\r", b"\r\r", 3),  # ...in old Mac line breaks too
+])
+def test_a_message_without_runs_is_passed_through_untouched(body: bytes) -> None:
+    raw = mixed(leaf(b"text/plain", body, cte=b"8bit"))
     elided, runs = parse_elide.elide(raw)
 
     assert elided is raw and runs == {}
+    same_tree(raw)
 
 
 def test_parse_mail_returns_the_files_byte_for_byte() -> None:
