@@ -11,9 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mailbot.errors import StorageError
+
+_WRITERS = 8
 
 
 class BlobStore:
@@ -47,6 +51,16 @@ class BlobStore:
         except OSError as e:
             raise StorageError(f"cannot store a file in {target.parent}: {e.strerror}") from e
         return digest
+
+    def put_many(self, items: Sequence[bytes]) -> list[str]:
+        """``put`` each of ``items`` at once from a few threads (hashing, writing and
+        fsync release the GIL, and the filesystem commits concurrent fsyncs together);
+        returns their sha256s in order. Each is stored or not, as with ``put``; the
+        first error is raised once all have ended."""
+        if len(items) <= 1:
+            return [self.put(data) for data in items]
+        with ThreadPoolExecutor(max_workers=min(_WRITERS, len(items))) as pool:
+            return list(pool.map(self.put, items))
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Move the finished file ``source`` (on the same filesystem) into the store,

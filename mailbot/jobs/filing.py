@@ -37,10 +37,11 @@ def file_mail(app: App, mail: ParsedMail, received_at: datetime, *,
                            compiled_at=Digests(app.engine).compiled_at())
     files = []
     if verdict.disposition in _KEEPS_FILES:
+        shas = app.files.put_many([a.data for a in mail.attachments])
         files = [StoredFile(filename=a.filename, display_name=display_name(a.filename),
                             content_type=a.content_type, size=len(a.data),
-                            sha256=app.files.put(a.data), from_forward=a.from_forward)
-                 for a in mail.attachments]
+                            sha256=sha, from_forward=a.from_forward)
+                 for a, sha in zip(mail.attachments, shas, strict=True)]
     report = mail.delivery_report
     bounced = report.failed_recipients if (
         report and verdict.disposition == Disposition.BOUNCE) else ()

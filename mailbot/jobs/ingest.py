@@ -89,13 +89,15 @@ def _claim_batch(app: App, mailbox: Mailbox, batch: list[Envelope], now: datetim
         heads = mailbox.headers(old)
         claims += [_baseline_claim(app, mailbox.uidvalidity, e, heads[e.uid])
                    for e in old if e.uid in heads]
-    for f in mailbox.fetch(new) if new else []:
-        sha = app.raw_mail.put(f.raw)
-        claims.append(Claim(folder=app.config.imap.folder, uidvalidity=mailbox.uidvalidity,
-                            uid=f.uid, message_id=_identity(f.raw)[0], raw_sha256=sha,
-                            raw_size=len(f.raw), received_at=f.internaldate))
-    for c in sorted(claims, key=lambda c: c.uid):  # UID order: last_uid only moves forward
-        _, needs_work = app.store.claim(c, now)
+    fetched = mailbox.fetch(new) if new else []
+    shas = app.raw_mail.put_many([f.raw for f in fetched])  # all durable before any claim
+    claims += [Claim(folder=app.config.imap.folder, uidvalidity=mailbox.uidvalidity,
+                     uid=f.uid, message_id=_identity(f.raw)[0], raw_sha256=sha,
+                     raw_size=len(f.raw), received_at=f.internaldate)
+               for f, sha in zip(fetched, shas, strict=True)]
+    del fetched
+    claims.sort(key=lambda c: c.uid)  # UID order: last_uid only moves forward
+    for c, (_, needs_work) in zip(claims, app.store.claim_many(claims, now), strict=True):
         if c.baseline_reason:
             summary.outcomes[Disposition.BASELINE.value] += 1
         elif not needs_work:

@@ -113,35 +113,42 @@ class Store:
         not filed again; a second copy under the same UIDVALIDITY is recorded as a
         duplicate.
         """
+        return self.claim_many([c], now)[0]
+
+    def claim_many(self, claims: Sequence[Claim], now: datetime) -> list[tuple[int, bool]]:
+        """``claim`` each of ``claims``, in order, in one transaction."""
         with self.engine.begin() as conn:
-            self._advance(conn, c)
-            same = conn.execute(select(messages.c.id).where(
-                messages.c.folder == c.folder, messages.c.uidvalidity == c.uidvalidity,
-                messages.c.uid == c.uid)).first()
-            if same:
-                return same.id, False
-            twin = conn.execute(select(messages.c.id, messages.c.uidvalidity).where(
-                messages.c.folder == c.folder, *_same_content(c)).order_by(messages.c.id)
-            ).first()
-            if twin and twin.uidvalidity != c.uidvalidity:
-                conn.execute(update(messages).where(messages.c.id == twin.id).values(
-                    uidvalidity=c.uidvalidity, uid=c.uid))
-                return twin.id, False
-            values = dict(
-                folder=c.folder, uidvalidity=c.uidvalidity, uid=c.uid,
-                message_id=c.message_id, raw_sha256=c.raw_sha256, raw_size=c.raw_size,
-                received_at=c.received_at, created_at=now, attempts=0, late=False,
-                disposition=Disposition.PENDING.value, reason="", next_attempt_at=now,
-                from_addr=c.from_addr, from_name=c.from_name, subject=c.subject)
-            if c.baseline_reason:
-                values.update(disposition=Disposition.BASELINE.value, processed_at=now,
-                              reason=c.baseline_reason, next_attempt_at=None)
-            elif twin:
-                values.update(disposition=Disposition.IGNORED.value, processed_at=now,
-                              reason=f"duplicate of message #{twin.id} (same bytes)")
-            new_id = conn.execute(insert(messages).values(**values)).inserted_primary_key
-            assert new_id is not None
-            return int(new_id[0]), values["disposition"] == Disposition.PENDING.value
+            return [self._claim(conn, c, now) for c in claims]
+
+    def _claim(self, conn: Connection, c: Claim, now: datetime) -> tuple[int, bool]:
+        self._advance(conn, c)
+        same = conn.execute(select(messages.c.id).where(
+            messages.c.folder == c.folder, messages.c.uidvalidity == c.uidvalidity,
+            messages.c.uid == c.uid)).first()
+        if same:
+            return same.id, False
+        twin = conn.execute(select(messages.c.id, messages.c.uidvalidity).where(
+            messages.c.folder == c.folder, *_same_content(c)).order_by(messages.c.id)
+        ).first()
+        if twin and twin.uidvalidity != c.uidvalidity:
+            conn.execute(update(messages).where(messages.c.id == twin.id).values(
+                uidvalidity=c.uidvalidity, uid=c.uid))
+            return twin.id, False
+        values = dict(
+            folder=c.folder, uidvalidity=c.uidvalidity, uid=c.uid,
+            message_id=c.message_id, raw_sha256=c.raw_sha256, raw_size=c.raw_size,
+            received_at=c.received_at, created_at=now, attempts=0, late=False,
+            disposition=Disposition.PENDING.value, reason="", next_attempt_at=now,
+            from_addr=c.from_addr, from_name=c.from_name, subject=c.subject)
+        if c.baseline_reason:
+            values.update(disposition=Disposition.BASELINE.value, processed_at=now,
+                          reason=c.baseline_reason, next_attempt_at=None)
+        elif twin:
+            values.update(disposition=Disposition.IGNORED.value, processed_at=now,
+                          reason=f"duplicate of message #{twin.id} (same bytes)")
+        new_id = conn.execute(insert(messages).values(**values)).inserted_primary_key
+        assert new_id is not None
+        return int(new_id[0]), values["disposition"] == Disposition.PENDING.value
 
     @staticmethod
     def _advance(conn: Connection, c: Claim) -> None:
