@@ -126,13 +126,13 @@ def test_every_file_that_fits_travels_once_in_order_within_the_limit(
     sizes: list[int], limit: int, overhead: int, letter: int
 ) -> None:
     # Part 1 also carries the letter and the documents: ``letter`` bytes more.
+    first = min(overhead + letter, limit - 1)
     files = [packed(size, f"{i}.jpg") for i, size in enumerate(sizes)]
-    parts, oversized = split_parts(files, limit=limit, overhead=overhead,
-                                   first_overhead=overhead + letter)
+    parts, oversized = split_parts(files, limit=limit, overhead=overhead, first_overhead=first)
     attached = [f for p in parts for f in p.files]
     assert attached == [f for f in files if f not in oversized]
     assert oversized == [f for f in files if attachment_size(f) > limit - overhead]
-    assert estimate(parts[0], overhead + letter) <= limit
+    assert estimate(parts[0], first) <= limit
     assert all(estimate(p, overhead) <= limit for p in parts[1:])
     assert [(p.number, p.total) for p in parts] == [(n, len(parts))
                                                     for n in range(1, len(parts) + 1)]
