@@ -81,3 +81,25 @@ def test_the_board_gets_the_report_but_not_the_program_which_stays_on_disk(
         sha = f["sha256"]
         assert hashlib.sha256((files / sha[:2] / sha[2:]).read_bytes()).hexdigest() == sha
     assert len(row["attachments"]) == 3
+
+
+@pytest.mark.dovecot
+def test_the_acknowledgement_tells_the_unit_its_program_will_not_go_to_the_board(
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bot = Mailbot(write_config(tmp_path, imap_account, smtp=smtp_server), capsys)
+    bot("db", "upgrade")
+    imap_account.append(make_mail(attachments=[("Báo cáo.pdf", PDF, "application/pdf"),
+                                               ("Báo cáo.pdf.exe", PE, "application/pdf")]),
+                        internaldate=at(6, 9))
+
+    bot("tick", now="2023-10-06T09:01")
+
+    (got,) = smtp_server.wait_for(1)
+    ack = email.message_from_bytes(got.raw, policy=email.policy.default)
+    assert isinstance(ack, EmailMessage)
+    text = ack.get_body(preferencelist=("plain",))
+    assert text is not None
+    body = str(text.get_content())
+    assert "Tệp thực thi (đuôi kép .pdf.exe), không đưa vào gói" in body
+    assert body.count("không đưa vào gói") == 1
