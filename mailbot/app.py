@@ -11,6 +11,7 @@ from mailbot.adapters.blobs import BlobStore
 from mailbot.adapters.db.engine import make_engine, require_current
 from mailbot.adapters.db.store import Store
 from mailbot.config import Config
+from mailbot.core.authresults import AuthPolicy
 from mailbot.core.classify import Policy
 from mailbot.core.matching import Roster
 
@@ -46,7 +47,9 @@ class App:
         c = self.config
         return Policy(tz=c.timezone, import_since=c.imap.import_since,
                       own_addresses=c.own_addresses, own_domain=c.message_id_domain,
-                      schedule=c.schedule)
+                      schedule=c.schedule,
+                      auth=AuthPolicy(trusted_authserv_id=c.ingest.trusted_authserv_id,
+                                      unauthenticated=c.ingest.unauthenticated))
 
     def roster(self) -> Roster:
         return Roster(units=self.config.units, learned=self.store.learned())

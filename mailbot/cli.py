@@ -236,7 +236,8 @@ def cmd_messages(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     app = _app(args)
     from mailbot.adapters.db.digests import Digests
-    from mailbot.adapters.db.queries import excused, submission_facts
+    from mailbot.adapters.db.queries import excused, ledger, submission_facts
+    from mailbot.core.model import Disposition
     from mailbot.core.periods import assign_period
     from mailbot.core.status import period_status
     from mailbot.render_cli import status_json, status_table
@@ -250,7 +251,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status_json(rows), ensure_ascii=False, indent=2))
     else:
-        print(status_table(rows, period, cfg.timezone))
+        unverified = len(ledger(app.engine, period, Disposition.UNVERIFIED.value))
+        print(status_table(rows, period, cfg.timezone, unverified=unverified))
     return EXIT_OK
 
 

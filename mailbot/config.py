@@ -82,6 +82,8 @@ class IngestConfig:
     max_attempts: int = 5
     retry_base_seconds: float = 60.0
     alert_after_minutes: int = 30
+    trusted_authserv_id: str | None = None  # "" = Microsoft 365's header without an id
+    unauthenticated: str = "accept"  # accept | unverified
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,13 @@ def parse_config(raw: Mapping[str, Any], path: Path, *,
                                          check=lambda v: v >= 0, why="must be >= 0")),
         alert_after_minutes=ing.get("alert_after_minutes", int, 30, check=lambda v: v >= 1,
                                     why="must be at least 1 minute"),
+        trusted_authserv_id=ing.get(
+            "trusted_authserv_id", str, "", check=lambda v: " " not in v.strip(),
+            why='must be one host name (example: "mx.google.com")').strip().lower()
+        if "trusted_authserv_id" in ing.raw else None,
+        unauthenticated=ing.get("unauthenticated", str, "accept",
+                                check=lambda v: v in ("accept", "unverified"),
+                                why='must be "accept" or "unverified"'),
     )
 
     units = _units(top)

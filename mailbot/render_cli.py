@@ -51,7 +51,8 @@ def status_json(rows: Sequence[UnitStatus]) -> list[dict[str, Any]]:
              if s.first_received_at else None} for s in rows]
 
 
-def status_table(rows: Sequence[UnitStatus], period: Period, tz: tzinfo) -> str:
+def status_table(rows: Sequence[UnitStatus], period: Period, tz: tzinfo, *,
+                 unverified: int = 0) -> str:
     counts = {k: sum(1 for s in rows if s.status == k)
               for k in ("on_time", "late", "missing", "excused")}
     head = (f"{period}: {counts['on_time']} on time, {counts['late']} late, "
@@ -61,6 +62,9 @@ def status_table(rows: Sequence[UnitStatus], period: Period, tz: tzinfo) -> str:
     for s in rows:
         first = _local(s.first_received_at, tz) if s.first_received_at else "-"
         lines.append(f"{s.unit.name:{width}}  {s.status:8}  {s.submissions:>4}  {first}")
+    if unverified:
+        lines.append(f"{unverified} unverified message(s) claim a unit's address and are not "
+                     "counted: mailbot messages --disposition unverified")
     return "\n".join(lines)
 
 

@@ -62,12 +62,27 @@ def test_a_good_config_loads_with_paths_relative_to_its_folder(tmp_path: Path) -
     (("emails = [\"ubndhoanghia@example.gov.vn\"]", "emails = [\"not-an-address\"]"),
      "units[0].emails"),
     (("name = \"UBND phường Hòa Nghĩa\"", "name = \"\""), "units[0].name"),
+    (("[imap]", "[ingest]\nunauthenticated = \"reject\"\n[imap]"), "ingest.unauthenticated"),
+    (("[imap]", "[ingest]\ntrusted_authserv_id = \"mx.google.com; spf\"\n[imap]"),
+     "ingest.trusted_authserv_id"),
 ])
 def test_a_mistake_names_the_key(tmp_path: Path, change: tuple[str, str], named: str) -> None:
     old, new = change
     assert old in GOOD
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
         load_config(_write(tmp_path, GOOD.replace(old, new)))
+
+
+@pytest.mark.parametrize(("lines", "trusted", "unauthenticated"), [
+    ("", None, "accept"),
+    ('trusted_authserv_id = "MX.Google.com"', "mx.google.com", "accept"),
+    ('trusted_authserv_id = ""\nunauthenticated = "unverified"', "", "unverified"),
+])
+def test_sender_authentication_is_off_unless_a_trusted_server_is_named(
+        tmp_path: Path, lines: str, trusted: str | None, unauthenticated: str) -> None:
+    config = load_config(_write(tmp_path, GOOD.replace("[imap]", f"[ingest]\n{lines}\n[imap]")))
+    assert (config.ingest.trusted_authserv_id, config.ingest.unauthenticated) == (
+        trusted, unauthenticated)
 
 
 def test_an_address_given_to_two_units_is_refused(tmp_path: Path) -> None:

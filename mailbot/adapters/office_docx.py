@@ -283,7 +283,9 @@ def _unit_section(r: _Report, digest: Digest, s: UnitSection) -> None:
         for line in lines:
             r.add(line)
         if sub.files:
-            names = "; ".join(f"{clean(f.name)} ({vn_size(f.size)})" for f in sub.files)
+            names = "; ".join(f"{clean(f.name)} ({vn_size(f.size)})"
+                              + (f" – {clean(f.withheld)}" if f.withheld else "")
+                              for f in sub.files)
             r.add(f"Tệp đính kèm (thư mục “{clean(s.folder)}”): {names}.")
 
 

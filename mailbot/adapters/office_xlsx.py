@@ -118,7 +118,8 @@ def _rows(digest: Digest) -> Iterator[tuple[str | date | None, ...]]:
                 standing = "Muộn" if sub.late else "Đúng hạn"
             yield (unit, exemplar_names(summary), summary,
                    local_day(sub.received_at, digest), standing,
-                   "\n".join(clean(f.name) for f in sub.files))
+                   "\n".join(clean(f.name) + (f" – {clean(f.withheld)}" if f.withheld else "")
+                             for f in sub.files))
 
 
 def _height(values: tuple[str | date | None, ...]) -> float:

@@ -23,6 +23,7 @@ from mailbot.adapters.parse_headers import (
     is_yes,
     message_ids,
     token,
+    unfold,
 )
 from mailbot.adapters.parse_parts import Found, walk
 from mailbot.adapters.parse_text import dsn_report, inline_forward_sender, plain_bounce
@@ -99,6 +100,9 @@ def _assemble(msg: Message, found: Found, defects: list[str]) -> ParsedMail:
         forwarded_from=_forwarded_from(found, own_text),
         delivery_report=_delivery_report(msg, found, from_, subject, own_text),
         defects=tuple(dict.fromkeys([*defects, *found.defects])),
+        authentication_results=tuple(
+            unfold(str(v)) for k, v in msg.raw_items()
+            if str(k).strip().lower() == "authentication-results"),
     )
 
 

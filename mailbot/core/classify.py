@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
+from mailbot.core.authresults import AuthPolicy, check_sender
 from mailbot.core.matching import Match
 from mailbot.core.model import Disposition, ParsedMail, Period, Verdict
 from mailbot.core.periods import Schedule, assign_period
@@ -38,6 +39,7 @@ class Policy:
     own_addresses: frozenset[str]
     own_domain: str
     schedule: Schedule
+    auth: AuthPolicy = field(default_factory=AuthPolicy)
 
 
 def _word_in(words: tuple[str, ...], text: str) -> str | None:
@@ -122,6 +124,8 @@ def classify(
     keyword, attachment, or a reply to mailbot), IGNORED (matched, no sign),
     UNMATCHED (unknown sender, but a keyword in the subject, or in the body with an
     attachment), IGNORED. SUBMISSION and UNMATCHED carry the period and lateness.
+    A would-be SUBMISSION whose From domain the trusted server did not vouch for
+    (``policy.auth``, core/authresults) is UNVERIFIED, with the unit and period.
 
     A List-Id is judged before Precedence: a unit posting through a Google Group
     ("Precedence: list") is still filed; a newsletter that merely names a unit in
@@ -153,12 +157,17 @@ def classify(
             arrived, subject=mail.subject, schedule=policy.schedule, tz=policy.tz,
             compiled_at=compiled_at,
         )
-        return Verdict(
-            Disposition.SUBMISSION,
-            f"submission from {match.unit} ({match.how}) {_for_period(period, late)}: "
-            + ", ".join(signs),
-            unit=match.unit, period=period, late=late,
-        )
+        what = f"from {match.unit} ({match.how}) {_for_period(period, late)}: " + ", ".join(
+            signs)
+        sender = check_sender(mail.authentication_results,
+                              (mail.from_.addr if mail.from_ else "").rpartition("@")[2],
+                              policy.auth)
+        if not sender.verified:
+            return Verdict(Disposition.UNVERIFIED, f"sender not verified: {sender.reason}; "
+                           f"would be a submission {what}", unit=match.unit, period=period,
+                           late=late)
+        return Verdict(Disposition.SUBMISSION, f"submission {what}", unit=match.unit,
+                       period=period, late=late)
 
     who = mail.from_.addr if mail.from_ else "a sender with no From address"
     if in_subject or (in_body and mail.attachments):

@@ -90,6 +90,7 @@ def pack_files(digest: Digest) -> list[PackedFile]:
     """Every file of the package, named ``"<section folder>/<file name>"``, in section
     order, then arrival order.
 
+    Withheld files (``DigestFile.withheld``) do not travel: the letter names them.
     The same bytes (sha256) sent again by the same unit travel once. Names that clash
     in a folder, ignoring case as Windows does, get a number: "Báo cáo (2).docx".
 
@@ -109,7 +110,7 @@ def pack_files(digest: Digest) -> list[PackedFile]:
         taken: set[str] = set()
         for submission in section.submissions:
             for file in submission.files:
-                if file.sha256 in seen:
+                if file.sha256 in seen or file.withheld:
                     continue
                 seen.add(file.sha256)
                 name = _free_name(file.name, taken)

@@ -27,12 +27,14 @@ class SubmissionRecord:
 @dataclass(frozen=True)
 class DigestFile:
     """A stored attachment: ``name`` is the sanitised display name, bytes are in the
-    file store under ``sha256``."""
+    file store under ``sha256``. ``withheld`` says, in Vietnamese, why the file does
+    not travel with the package (a program, a macro document: core/risky_files)."""
 
     name: str
     sha256: str
     size: int
     content_type: str
+    withheld: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,11 @@ class Digest:
     @property
     def total(self) -> int:
         return len(self.sections)
+
+    def withheld(self) -> list[tuple[Unit, DigestFile]]:
+        """Files that stay out of the package, with their unit, in section order."""
+        return [(s.unit, f) for s in self.sections for m in s.submissions for f in m.files
+                if f.withheld]
 
 
 @dataclass(frozen=True)

@@ -99,8 +99,7 @@ def _rows(digest: Digest, local: datetime) -> list[SummaryRow]:
     for s in digest.sections:
         if s.status not in STATUS_TEXT:
             raise ValueError(f"unknown status {s.status!r} for unit {s.unit.code}")
-        own = sorted((m for m in s.submissions if m.supplement_of is None),
-                     key=lambda m: m.received_at)
+        own = sorted([m for m in s.submissions if not m.supplement_of], key=lambda m: m.received_at)
         days = dict.fromkeys(vn_date(_in_zone(m.received_at, local)) for m in own)
         rows.append(SummaryRow(
             s.number, s.unit.name, s.status, STATUS_TEXT[s.status], len(own), ", ".join(days),
@@ -112,6 +111,7 @@ def _details(digest: Digest, part: Part, oversized: Sequence[PackedFile],
              local: datetime) -> list[UnitDetail]:
     notes = {(p.unit, p.file): "kèm thư này" for p in part.files} if part.total > 1 else {}
     notes |= {(p.unit, p.file): TOO_BIG for p in oversized}
+    notes |= {(unit.code, f): f.withheld for unit, f in digest.withheld()}
     elsewhere = "kèm phần khác của gói" if part.total > 1 else ""
     limit = summary_limit(sum(len(s.submissions) for s in digest.sections))
 
@@ -170,11 +170,11 @@ def digest_notice(
 ) -> dict[str, object]:
     """The context of one email (``part``) of ``digest``'s package for the Board.
 
-    ``extra_files`` are the generated .docx/.xlsx attached to part 1; ``oversized`` the
-    files no email carries (listed in part 1). ``date_of`` (default: the day of
-    ``send_at``, else of ``compiled_at``) dates the letter. The subject counts units
-    by this month's status, so a unit that only sent a supplement is not "sent".
-    An unknown status raises ValueError.
+    ``extra_files``: the generated .docx/.xlsx attached to part 1. Oversized and
+    withheld files travel in no email; part 1 lists them. ``date_of`` (default: the
+    day of ``send_at``, else of ``compiled_at``) dates the letter. The subject counts
+    units by this month's status (a supplement alone is not "sent"); an unknown
+    status raises ValueError.
     """
     local = send_at or digest.compiled_at
     rows = _rows(digest, local)
@@ -214,5 +214,6 @@ def digest_notice(
         "excused_names": [r.name for r in rows if r.status == EXCUSED],
         "oversized": [FileDetail(p.file.name, p.file.size, TOO_BIG, names.get(p.unit, p.unit))
                       for p in oversized],
+        "withheld": [FileDetail(f.name, f.size, f.withheld, u.name) for u, f in digest.withheld()],
         "extra_files": list(extra_files),
     }

@@ -16,15 +16,15 @@ _BIDI = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
 _RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)}
-    | {f"LPT{i}" for i in range(1, 10)}
+    | {f"LPT{i}" for i in range(1, 10)} | {f"{d}{s}" for d in ("COM", "LPT") for s in "¹²³"}
 )
 
 
 def display_name(original: str, *, fallback: str = "tep-dinh-kem") -> str:
     """One safe path component that keeps the sender's name as far as possible.
 
-    NFC; directory parts (``/`` and ``\\``), NUL, control and bidi-override
-    characters removed; Windows-forbidden characters become ``_``; no leading
+    NFC; directory parts (``/`` and ``\\``), NUL, control, invisible and
+    bidi-override characters removed; Windows-forbidden characters become ``_``; no leading
     dots or trailing dots and spaces; reserved device names get a ``_`` prefix;
     at most 150 characters (and 240 UTF-8 bytes), keeping the extension. An empty
     result becomes ``fallback`` plus the original extension.
@@ -39,7 +39,9 @@ def display_name(original: str, *, fallback: str = "tep-dinh-kem") -> str:
     'tep-dinh-kem.pdf'
     """
     text = unicodedata.normalize("NFC", original)
-    text = "".join(c for c in text if c not in _BIDI and unicodedata.category(c) != "Cc")
+    # Cc: controls; Cf: invisible format characters (zero-width space, soft hyphen...)
+    text = "".join(c for c in text
+                   if c not in _BIDI and unicodedata.category(c) not in ("Cc", "Cf"))
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = _WINDOWS_FORBIDDEN.sub("_", text).strip().rstrip(". ")
     stem, extension = _split(text)

@@ -39,7 +39,11 @@ class Period:
 
 
 class Disposition(StrEnum):
-    """What became of a message. PENDING is the claimed-but-not-yet-processed state."""
+    """What became of a message. PENDING is the claimed-but-not-yet-processed state.
+
+    UNVERIFIED is a unit's submission whose From address the office's server did not
+    vouch for (core/authresults): its files are kept; not counted, not acknowledged.
+    """
 
     PENDING = "pending"
     SUBMISSION = "submission"
@@ -49,6 +53,7 @@ class Disposition(StrEnum):
     OWN = "own"
     BASELINE = "baseline"
     IGNORED = "ignored"
+    UNVERIFIED = "unverified"
     QUARANTINED = "quarantined"
 
 
@@ -119,6 +124,7 @@ class ParsedMail:
     forwarded_from: Address | None = None
     delivery_report: DeliveryReport | None = None
     defects: tuple[str, ...] = ()
+    authentication_results: tuple[str, ...] = ()  # raw values, topmost first
 
 
 @dataclass(frozen=True)

@@ -200,9 +200,11 @@ def reminder_notice(
 
 
 def _to_do(unmatched: int, quarantined: int, bouncing: Sequence[str],
-           failed_sends: int) -> list[str]:
+           failed_sends: int, unverified: int = 0) -> list[str]:
     items = [
         (unmatched, f"{unmatched} thư chưa xác định được đơn vị gửi, cần gán đơn vị."),
+        (unverified, f"{unverified} thư mang địa chỉ của đơn vị nhưng không xác thực được "
+                     "người gửi (có thể bị giả mạo), chưa được tính, cần kiểm tra."),
         (quarantined, f"{quarantined} thư không xử lý được và đang được cách ly, cần kiểm tra."),
         (len(bouncing), f"Thư gửi tới {len(bouncing)} địa chỉ bị trả lại, đề nghị kiểm tra lại "
                         f"địa chỉ thư điện tử của đơn vị: {', '.join(bouncing)}."),
@@ -214,13 +216,13 @@ def _to_do(unmatched: int, quarantined: int, bouncing: Sequence[str],
 def office_status_notice(
     *, period: Period, statuses: Sequence[UnitStatus], unmatched: int, quarantined: int,
     bouncing: Sequence[str], failed_sends: int, deadline: datetime,
-    as_of: datetime | None = None, office_name: str = OFFICE_NAME,
+    as_of: datetime | None = None, office_name: str = OFFICE_NAME, unverified: int = 0,
 ) -> dict[str, object]:
     """The context of the office's own status mail for ``period``.
 
     Units are grouped by status (on_time, late, missing, excused), each group in
     Vietnamese alphabetical order; ``to_do`` lists, as Vietnamese sentences, what
-    waits for an office worker (unassigned and quarantined mail, bouncing
+    waits for an office worker (unassigned, unverified and quarantined mail, bouncing
     addresses, failed sends). An unknown status raises ValueError.
     """
     groups: dict[str, list[UnitLine]] = {ON_TIME: [], LATE: [], MISSING: [], EXCUSED: []}
@@ -239,5 +241,6 @@ def office_status_notice(
         **groups,
         "unmatched": unmatched, "quarantined": quarantined,
         "bouncing": list(bouncing), "failed_sends": failed_sends,
-        "to_do": _to_do(unmatched, quarantined, bouncing, failed_sends),
+        "unverified": unverified,
+        "to_do": _to_do(unmatched, quarantined, bouncing, failed_sends, unverified),
     }

@@ -13,6 +13,7 @@ from mailbot.core.acks import why_no_ack
 from mailbot.core.model import Disposition, ParsedMail
 from mailbot.core.notices import FileLine, ack_notice
 from mailbot.core.periods import deadline_end
+from mailbot.core.risky_files import withheld_reason
 from mailbot.jobs.outgoing import compose
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,9 @@ def with_ack(app: App, mail: ParsedMail, filing: Filing, message: int, received_
     context = ack_notice(
         unit=unit, period=v.period, late=v.late, received_at=received_at.astimezone(cfg.timezone),
         subject=mail.subject,
-        files=[FileLine(f.display_name, f.size, _problem(f.size)) for f in filing.files],
+        files=[FileLine(f.display_name, f.size,
+                        _problem(f.size) or withheld_reason(f.display_name, a.data))
+               for f, a in zip(filing.files, mail.attachments, strict=False)],
         deadline=deadline_end(v.period, cfg.schedule, cfg.timezone) - timedelta(seconds=1),
         problems=problems)
     refs = tuple(mail.references) + ((mail.message_id,) if mail.message_id else ())

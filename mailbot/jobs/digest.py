@@ -10,6 +10,7 @@ Board through the outbox: with approval "auto" unless the office held it, with
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from collections.abc import Iterator, Sequence
@@ -26,10 +27,11 @@ from mailbot.adapters.smtp import size_limit
 from mailbot.adapters.unit_zips import zip_per_unit
 from mailbot.app import App
 from mailbot.core.digest import build_digest, pack_files, split_parts
-from mailbot.core.digest_model import Digest, PackedFile, Part
+from mailbot.core.digest_model import Digest, PackedFile, Part, SubmissionRecord
 from mailbot.core.digest_notice import digest_notice
 from mailbot.core.model import Period
 from mailbot.core.notices import vn_period
+from mailbot.core.risky_files import withheld_reason
 from mailbot.errors import MailbotError, NotFound
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,7 @@ def build_package(app: App, row: DigestRow, now: datetime) -> Package:
     board = cfg.board
     assert board is not None
     records = submission_records(app.engine, ids=list(row.messages)) if row.messages else []
+    records = [_with_risks(app, r) for r in records]
     digest = build_digest(
         row.period, units=cfg.units, records=[r for r in records if r.period == row.period],
         excused=excused(app.engine, row.period), compiled_at=row.compiled_at,
@@ -149,6 +152,19 @@ def build_package(app: App, row: DigestRow, now: datetime) -> Package:
     parts, oversized = split_parts(packed, limit=limit, overhead=BODY_HEADERS + LATER_BODY,
                                    first_overhead=first)
     return Package(digest, parts, oversized, docs)
+
+
+def _with_risks(app: App, record: SubmissionRecord) -> SubmissionRecord:
+    """``record`` with its programs and macro documents marked withheld: they stay in
+    the file store but do not travel to the Board."""
+    files = []
+    for f in record.files:
+        reason = withheld_reason(f.name, app.files.get(f.sha256))
+        if reason:
+            log.warning("message #%d: %r withheld from the package: %s", record.message,
+                        f.name, reason)
+        files.append(dataclasses.replace(f, withheld=reason or ""))
+    return dataclasses.replace(record, files=tuple(files))
 
 
 def _documents(app: App, digest: Digest, day: date) -> list[tuple[str, str, bytes]]:

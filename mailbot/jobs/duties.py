@@ -97,7 +97,8 @@ def office_status(app: App, period: Period, now: datetime) -> Sequence[NewEmail]
     sends = Outbox(app.engine).counts()
     context = office_status_notice(
         period=period, statuses=statuses(app, period), unmatched=counts.get("unmatched", 0),
-        quarantined=counts.get("quarantined", 0), bouncing=sorted(bouncing(app.engine)),
+        quarantined=counts.get("quarantined", 0), unverified=counts.get("unverified", 0),
+        bouncing=sorted(bouncing(app.engine)),
         failed_sends=sends.get("failed", 0) + sends.get("unknown", 0),
         deadline=deadline_end(period, cfg.schedule, cfg.timezone) - timedelta(seconds=1))
     return [compose(app, kind="office_status", key=key, to=list(cfg.office_emails),

@@ -17,7 +17,7 @@ from mailbot.core.periods import assign_period
 MAX_BODY_CHARS = 200_000
 # Only mail that is or may become a submission has its files kept; the raw message
 # is kept for everything, so `mailbot assign` or `reprocess` can always recover them.
-_KEEPS_FILES = {Disposition.SUBMISSION, Disposition.UNMATCHED}
+_KEEPS_FILES = {Disposition.SUBMISSION, Disposition.UNMATCHED, Disposition.UNVERIFIED}
 
 
 def file_mail(app: App, mail: ParsedMail, received_at: datetime, *,

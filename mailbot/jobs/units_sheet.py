@@ -22,6 +22,7 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
+from mailbot.adapters.zip_guard import ZipRefused, check_zip
 from mailbot.config import Config, default_config_path, load_config, parse_config
 from mailbot.core import roster, roster_toml
 from mailbot.core.model import Unit
@@ -148,9 +149,12 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        check_zip(path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot use
             book = load_workbook(path, read_only=True, data_only=True)
+    except ZipRefused as e:
+        raise MailbotError(f"{path.name} is refused as a zip bomb: {e}") from e
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as e:
         raise MailbotError(f"{path.name} is not an .xlsx workbook Excel can open: {e}") from e
     try:

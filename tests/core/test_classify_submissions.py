@@ -1,5 +1,6 @@
 """Mail from people: a unit's submission, a unit's other mail, and strangers."""
 
+import dataclasses
 from datetime import date, datetime
 from typing import Any
 
@@ -7,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mailbot.core.authresults import AuthPolicy
 from mailbot.core.classify import Policy, classify
 from mailbot.core.matching import Match
 from mailbot.core.model import Disposition, Period, Verdict
@@ -122,3 +124,29 @@ def test_every_verdict_is_final_and_has_a_reason(
 def test_it_refuses_a_naive_arrival_time() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         verdict({}, HOA_NGHIA, datetime(2023, 10, 10, 9, 30))
+
+
+GMAIL = AuthPolicy(trusted_authserv_id="mx.google.com")
+FAILS = "mx.google.com; spf=fail smtp.mailfrom=a.gov.vn; dmarc=fail header.from=example.gov.vn"
+PASSES = "mx.google.com; dmarc=pass header.from=example.gov.vn"
+
+
+@pytest.mark.parametrize(("headers", "match", "expected"), [
+    ((FAILS,), HOA_NGHIA, Disposition.UNVERIFIED),
+    ((FAILS,), REPLY, Disposition.UNVERIFIED),  # a reply's From is checked as well
+    ((PASSES,), HOA_NGHIA, Disposition.SUBMISSION),
+    ((PASSES, FAILS), HOA_NGHIA, Disposition.SUBMISSION),
+    ((FAILS,), None, Disposition.UNMATCHED),  # strangers wait for the office anyway
+    ((), HOA_NGHIA, Disposition.SUBMISSION),  # unstamped: "accept" by default
+])
+def test_a_units_mail_the_trusted_server_does_not_vouch_for_is_unverified(
+        headers: tuple[str, ...], match: Match | None, expected: Disposition) -> None:
+    policy = dataclasses.replace(POLICY, auth=GMAIL)
+
+    v = classify(mail(authentication_results=headers), arrived=at(2023, 10, 10), match=match,
+                 policy=policy, compiled_at={})
+
+    assert v.disposition == expected
+    if expected == Disposition.UNVERIFIED:
+        assert (v.unit, v.period) == ("hoa-nghia", OCT)
+        assert v.reason.startswith("sender not verified: DMARC fails for example.gov.vn")

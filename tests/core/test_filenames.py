@@ -39,6 +39,16 @@ from mailbot.core.filenames import MAX_BYTES, MAX_CHARS, display_name
     ("report.pdf. . ", "report.pdf"),
     ('a<b>c:d"e|f?g*.pdf', "a_b_c_d_e_f_g_.pdf"),
     ("Ba\u0301o ca\u0301o.pdf", "Báo cáo.pdf"),
+    ("..\\", "tep-dinh-kem"),
+    ("a/b\\c.pdf", "c.pdf"),
+    ("\x7fa.pdf", "a.pdf"),
+    ("a\x85b.pdf", "ab.pdf"),
+    ("a\u200b\u00ad\u2060.pdf", "a.pdf"),
+    ("baocao\u202excod.exe", "baocaoxcod.exe"),
+    ("CON .txt", "_CON.txt"),
+    ("nul.", "_nul"),
+    ("COM¹.txt", "_COM¹.txt"),
+    ("file:stream.pdf", "file_stream.pdf"),
 ])
 def test_display_name_makes_one_safe_component(original: str, expected: str) -> None:
     assert display_name(original) == expected

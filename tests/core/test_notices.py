@@ -207,3 +207,13 @@ def test_the_office_status_may_say_when_it_was_compiled() -> None:
 def test_an_unknown_standing_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown status 'lost'"):
         status([UnitStatus(HOA_NGHIA, "lost", 0, None)])
+
+
+def test_the_office_status_asks_the_office_to_check_unverified_mail() -> None:
+    ctx = office_status_notice(period=OCTOBER, statuses=_statuses(), unmatched=0,
+                               quarantined=0, bouncing=(), failed_sends=0, deadline=DEADLINE,
+                               unverified=2)
+
+    assert ctx["unverified"] == 2
+    assert ctx["to_do"] == ["2 thư mang địa chỉ của đơn vị nhưng không xác thực được người gửi "
+                            "(có thể bị giả mạo), chưa được tính, cần kiểm tra."]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -269,3 +270,13 @@ def test_the_example_config_roster_exports_and_imports_unchanged(
     assert load_config(config).units == units
     text = config.read_text(encoding="utf-8")
     assert text.startswith(example.read_text(encoding="utf-8").split("[[units]]")[0])
+
+
+def test_a_zip_bomb_named_xlsx_is_refused_before_it_is_opened(
+        tmp_path: Path, config: Path, mailbot: Run) -> None:
+    bomb = tmp_path / "don-vi.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 2**20))
+    err = mailbot("units", "import", str(bomb), expect=1)
+    assert "don-vi.xlsx is refused as a zip bomb: unpacks" in err
+    assert config.read_text(encoding="utf-8") == CONFIG

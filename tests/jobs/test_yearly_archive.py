@@ -52,3 +52,22 @@ def test_an_empty_year_is_a_clear_error(mailbot: Mailbot, tmp_path: Path) -> Non
     err = mailbot("archive", "--year", "2019", "--out", str(tmp_path / "x.zip"), expect=1)
     assert "no submission was filed for 2019" in err
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_a_subject_or_file_name_that_looks_like_a_formula_stays_text_in_the_index(
+        imap_account: ImapAccount, mailbot: Mailbot, tmp_path: Path) -> None:
+    formula = '=HYPERLINK("http://evil.example/","Gương người tốt")'
+    imap_account.append(make_mail(subject=formula, attachments=[
+        ("+1+cmd|' /C calc'!A0.pdf", PDF, "application/pdf"),
+        ("@SUM(1).pdf", PDF + b"1", "application/pdf")]), internaldate=at(10))
+    mailbot("poll", now="2023-12-01T09:00")
+    out = tmp_path / "2023.zip"
+    mailbot("archive", "--year", "2023", "--out", str(out))
+    with zipfile.ZipFile(out) as zf:
+        index = zf.read("Muc-luc.xlsx")
+    with zipfile.ZipFile(io.BytesIO(index)) as book:
+        sheet_xml = book.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
+    cells = [c for row in load_workbook(io.BytesIO(index)).active.iter_rows() for c in row]
+    assert formula in [c.value for c in cells]
+    assert all(c.data_type == "s" for c in cells if str(c.value or "")[:1] in "=+-@")
