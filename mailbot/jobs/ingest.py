@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -23,7 +24,7 @@ from mailbot.adapters.imap import Envelope, Fetched, batches
 from mailbot.adapters.parse import ParseLimits, parse_mail
 from mailbot.adapters.parse_headers import first_address, first_headers, header_text, message_ids
 from mailbot.app import App
-from mailbot.core.model import Address, Disposition
+from mailbot.core.model import Address, Disposition, ParsedMail
 from mailbot.errors import ParseError
 from mailbot.jobs.acks import with_ack
 from mailbot.jobs.filing import file_mail
@@ -128,26 +129,74 @@ def _identity(raw: bytes) -> tuple[str | None, Address | None, str]:
 
 
 def process_due(app: App, now: datetime) -> Counter[str]:
-    """Process every claimed message whose attempt is due; one failure never stops the rest."""
+    """Process every claimed message whose attempt is due; one failure never stops the rest.
+
+    The next message is parsed in a second thread while this one's files are written,
+    fsynced and committed: parsing is CPU, filing mostly waits for the disk. Every
+    database write stays in this thread, and a message's attempt is counted before
+    its parse starts. A message tried before (perhaps the one that killed the last
+    run) is processed alone, so a crash it causes never counts against its neighbour.
+    """
     outcomes: Counter[str] = Counter()
     tried: set[int] = set()
-    while True:
-        due = [p for p in app.store.due(now) if p.id not in tried]
-        if not due:
-            return outcomes
-        for p in due:
-            tried.add(p.id)
-            outcomes[process_one(app, p, now)] += 1
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as parser:
+        while True:
+            due = [p for p in app.store.due(now) if p.id not in tried]
+            if not due:
+                return outcomes
+            tried.update(p.id for p in due)
+            for p in (p for p in due if p.attempts):
+                outcomes[_retry(app, p, now)] += 1
+            fresh = [p for p in due if not p.attempts]
+            for i, p in enumerate(fresh):
+                if i == 0:
+                    ahead = _begin(app, p, now), parser.submit(_parse, app, p)
+                attempt, parsing = ahead
+                if i + 1 < len(fresh):
+                    nxt = fresh[i + 1]
+                    ahead = _begin(app, nxt, now), parser.submit(_parse, app, nxt)
+                outcomes[_finish(app, p, attempt, parsing, now)] += 1
+
+
+def _retry(app: App, p: Pending, now: datetime) -> str:
+    # Every attempt is counted before it starts: attempts that never ended in a success
+    # or a recorded failure are the process dying on this message (a parser crash,
+    # the OOM killer). Stop there rather than die at every start.
+    limit = app.config.ingest.max_attempts
+    if p.attempts >= limit:
+        error = f"{p.attempts} attempts to process it did not finish (the process stopped)"
+        log.warning("message #%d quarantined: %s", p.id, error)
+        app.store.fail(p.id, error, quarantine=True, now=now)
+        return Disposition.QUARANTINED.value
+    return process_one(app, p, now)
 
 
 def process_one(app: App, p: Pending, now: datetime, *, assign_to: str | None = None) -> str:
     """Parse, match, classify and file one claimed message. Returns its outcome word."""
-    ing = app.config.ingest
-    attempt = app.store.begin_attempt(
-        p.id, now + timedelta(seconds=ing.retry_base_seconds * 2 ** p.attempts))
+    attempt = _begin(app, p, now)
+    parsing: Future[ParsedMail] = Future()
     try:
-        raw = app.raw_mail.get(p.raw_sha256)
-        mail = parse_mail(raw, limits=ParseLimits(max_bytes=ing.max_message_bytes))
+        parsing.set_result(_parse(app, p))
+    except Exception as e:
+        parsing.set_exception(e)
+    return _finish(app, p, attempt, parsing, now, assign_to=assign_to)
+
+
+def _begin(app: App, p: Pending, now: datetime) -> int:
+    delay = app.config.ingest.retry_base_seconds * 2 ** p.attempts
+    return app.store.begin_attempt(p.id, now + timedelta(seconds=delay))
+
+
+def _parse(app: App, p: Pending) -> ParsedMail:
+    raw = app.raw_mail.get(p.raw_sha256)
+    return parse_mail(raw, limits=ParseLimits(max_bytes=app.config.ingest.max_message_bytes))
+
+
+def _finish(app: App, p: Pending, attempt: int, parsing: Future[ParsedMail], now: datetime,
+            *, assign_to: str | None = None) -> str:
+    ing = app.config.ingest
+    try:
+        mail = parsing.result()
         filing = file_mail(app, mail, p.received_at, assign_to=assign_to)
         filing = with_ack(app, mail, filing, p.id, p.received_at, now)
         app.store.file(p.id, filing, now)

@@ -1,0 +1,57 @@
+"""process_due parses the next message in a second thread while it files this one. A
+message that kills the process while it is parsed must still be quarantined after
+max_attempts, and its neighbour, whose filing the crash cut short, must not be."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import mailbot.jobs.ingest as ingest
+from mailbot.adapters.db.queries import ledger
+from mailbot.adapters.parse import parse_mail
+from mailbot.app import App
+from mailbot.cli import main
+from mailbot.config import load_config
+from mailbot.core.model import ParsedMail
+from tests.builders import make_mail
+from tests.jobs.test_random_mime_through_the_ledger import NOW, MemoryMailbox
+from tests.servers.dovecot import ImapAccount
+from tests.support import write_config
+
+
+class ProcessDied(BaseException):
+    """Stands for a parser that takes the process down (a segfault, the OOM killer)."""
+
+
+def test_a_message_that_kills_the_parser_is_quarantined_and_its_neighbours_are_filed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config(tmp_path, ImapAccount("127.0.0.1", 9, "office@example.com", "x"),
+                          extra="[ingest]\nretry_base_seconds = 0\nmax_attempts = 3")
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    app = App.open(load_config(config))
+    mailbox = MemoryMailbox()
+    for i in range(6):
+        mailbox.add(make_mail(message_id=f"<m{i}@example.gov.vn>",
+                              subject=f"Gương người tốt {'POISON' if i == 3 else i}"))
+
+    def parse(raw: bytes, **kw: object) -> ParsedMail:
+        if b"POISON" in raw:
+            raise ProcessDied
+        return parse_mail(raw, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "parse_mail", parse)
+    deaths = 0
+    for _ in range(10):  # the daemon restarts after each death
+        try:
+            ingest.poll(app, mailbox, NOW)
+            break
+        except ProcessDied:
+            deaths += 1
+
+    rows = {r.message_id: r for r in ledger(app.engine)}
+    assert deaths == 3
+    assert rows["m3@example.gov.vn"].disposition == "quarantined"
+    assert {rows[f"m{i}@example.gov.vn"].disposition for i in (0, 1, 2, 4, 5)} == {"submission"}
+    assert all(rows[f"m{i}@example.gov.vn"].attempts <= 2 for i in (0, 1, 2, 4, 5))
