@@ -29,8 +29,10 @@ class BlobStore:
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:]
 
-    def put(self, data: bytes) -> str:
-        """Store ``data`` durably; return its sha256. Idempotent."""
+    def put(self, data: bytes, *, durable: bool = True) -> str:
+        """Store ``data`` durably; return its sha256. Idempotent. With ``durable``
+        false the file is complete and in place (renamed) but not fsynced: ``sync``
+        must follow before anything that relies on it is committed."""
         digest = hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
         if target.exists() and target.stat().st_size == len(data):
@@ -42,25 +44,40 @@ class BlobStore:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
                     f.flush()
-                    os.fsync(f.fileno())
+                    if durable:
+                        os.fsync(f.fileno())
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-            _fsync_dir(target.parent)
+            if durable:
+                _fsync_dir(target.parent)
         except OSError as e:
             raise StorageError(f"cannot store a file in {target.parent}: {e.strerror}") from e
         return digest
 
-    def put_many(self, items: Sequence[bytes]) -> list[str]:
+    def put_many(self, items: Sequence[bytes], *, durable: bool = True) -> list[str]:
         """``put`` each of ``items`` at once from a few threads (hashing, writing and
         fsync release the GIL, and the filesystem commits concurrent fsyncs together);
         returns their sha256s in order. Each is stored or not, as with ``put``; the
         first error is raised once all have ended."""
-        if len(items) <= 1:
-            return [self.put(data) for data in items]
+        if not durable or len(items) <= 1:
+            return [self.put(data, durable=durable) for data in items]
         with ThreadPoolExecutor(max_workers=min(_WRITERS, len(items))) as pool:
             return list(pool.map(self.put, items))
+
+    def sync(self, shas: Sequence[str]) -> None:
+        """fsync the files ``shas`` (stored with ``durable`` false) and their folders,
+        from a few threads: concurrent fsyncs share the filesystem's journal commits,
+        so a group of files costs about one fsync's wait instead of one each."""
+        files = [self.path_for(sha) for sha in dict.fromkeys(shas)]
+        folders = list(dict.fromkeys(f.parent for f in files))
+        try:
+            with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+                list(pool.map(_fsync_file, files))
+                list(pool.map(_fsync_dir, folders))
+        except OSError as e:
+            raise StorageError(f"cannot flush files to disk in {self.root}: {e.strerror}") from e
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Move the finished file ``source`` (on the same filesystem) into the store,
@@ -96,6 +113,11 @@ class BlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from mailbot.adapters.db.outbox import Outbox, bouncing
@@ -29,8 +30,10 @@ def _problem(size: int) -> str | None:
 
 
 def with_ack(app: App, mail: ParsedMail, filing: Filing, message: int, received_at: datetime,
-             now: datetime) -> Filing:
-    """``filing`` plus its acknowledgement when one is due, so both commit together."""
+             now: datetime, *, unsaved: Sequence[Filing] = ()) -> Filing:
+    """``filing`` plus its acknowledgement when one is due, so both commit together.
+    ``unsaved`` are filings of the same transaction, before this one: their
+    acknowledgements and bounces count as if already committed."""
     v = filing.verdict
     cfg = app.config
     if v.disposition != Disposition.SUBMISSION or cfg.smtp is None or not v.unit or not v.period:
@@ -41,8 +44,9 @@ def with_ack(app: App, mail: ParsedMail, filing: Filing, message: int, received_
     sender = mail.from_.addr if mail.from_ else ""
     reason = why_no_ack(
         mail, received_at=received_at, now=now, own_addresses=cfg.own_addresses,
-        bouncing=frozenset(bouncing(app.engine)),
-        acks_today=Outbox(app.engine).acks_since(sender, now - timedelta(days=1)),
+        bouncing=frozenset(bouncing(app.engine)).union(*(f.bounced for f in unsaved)),
+        acks_today=Outbox(app.engine).acks_since(sender, now - timedelta(days=1)) + sum(
+            1 for f in unsaved for e in f.outgoing if e.kind == "ack" and sender in e.to),
         daily_limit=cfg.outbox.acks_per_address_per_day,
         max_age=timedelta(days=cfg.outbox.ack_max_age_days))
     if reason:

@@ -21,9 +21,11 @@ _KEEPS_FILES = {Disposition.SUBMISSION, Disposition.UNMATCHED, Disposition.UNVER
 
 
 def file_mail(app: App, mail: ParsedMail, received_at: datetime, *,
-              assign_to: str | None = None) -> Filing:
+              assign_to: str | None = None, durable: bool = True) -> Filing:
     """Decide what ``mail`` is and store its files. ``assign_to`` is the office's
-    decision (`mailbot assign`): it files the message under that unit, whatever it looks like."""
+    decision (`mailbot assign`): it files the message under that unit, whatever it looks like.
+    With ``durable`` false the files are not fsynced: the caller syncs them (BlobStore.sync)
+    before committing the filing."""
     if assign_to is not None:
         period, late = assign_period(received_at, subject=mail.subject,
                                      schedule=app.config.schedule, tz=app.config.timezone,
@@ -37,7 +39,7 @@ def file_mail(app: App, mail: ParsedMail, received_at: datetime, *,
                            compiled_at=Digests(app.engine).compiled_at())
     files = []
     if verdict.disposition in _KEEPS_FILES:
-        shas = app.files.put_many([a.data for a in mail.attachments])
+        shas = app.files.put_many([a.data for a in mail.attachments], durable=durable)
         files = [StoredFile(filename=a.filename, display_name=display_name(a.filename),
                             content_type=a.content_type, size=len(a.data),
                             sha256=sha, from_forward=a.from_forward)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Protocol
 
-from mailbot.adapters.db.store import Claim, Pending
+from mailbot.adapters.db.store import Claim, Filing, Pending
 from mailbot.adapters.imap import Envelope, Fetched, batches
 from mailbot.adapters.parse import ParseLimits, parse_mail
 from mailbot.adapters.parse_headers import first_address, first_headers, header_text, message_ids
@@ -32,6 +32,9 @@ from mailbot.jobs.filing import file_mail
 log = logging.getLogger(__name__)
 MAX_BATCH_COUNT = 500
 MAX_HEADER_SCAN = 256 * 1024  # the parser refuses bigger header blocks anyway
+# Messages filed in one transaction, their files flushed to disk together.
+GROUP_COUNT = 16
+GROUP_BYTES = 24 * 2**20
 
 
 class Mailbox(Protocol):
@@ -131,11 +134,11 @@ def _identity(raw: bytes) -> tuple[str | None, Address | None, str]:
 def process_due(app: App, now: datetime) -> Counter[str]:
     """Process every claimed message whose attempt is due; one failure never stops the rest.
 
-    The next message is parsed in a second thread while this one's files are written,
-    fsynced and committed: parsing is CPU, filing mostly waits for the disk. Every
-    database write stays in this thread, and a message's attempt is counted before
-    its parse starts. A message tried before (perhaps the one that killed the last
-    run) is processed alone, so a crash it causes never counts against its neighbour.
+    Fresh messages go in groups (``_process_group``): their attempts are counted in one
+    commit, they are parsed in a second thread while the main thread files them, their
+    files are flushed to disk together and the group is filed in one commit. A message
+    tried before (perhaps the one that killed the last run) is processed alone, so a
+    crash it causes never counts against its neighbours twice.
     """
     outcomes: Counter[str] = Counter()
     tried: set[int] = set()
@@ -147,15 +150,49 @@ def process_due(app: App, now: datetime) -> Counter[str]:
             tried.update(p.id for p in due)
             for p in (p for p in due if p.attempts):
                 outcomes[_retry(app, p, now)] += 1
-            fresh = [p for p in due if not p.attempts]
-            for i, p in enumerate(fresh):
-                if i == 0:
-                    ahead = _begin(app, p, now), parser.submit(_parse, app, p)
-                attempt, parsing = ahead
-                if i + 1 < len(fresh):
-                    nxt = fresh[i + 1]
-                    ahead = _begin(app, nxt, now), parser.submit(_parse, app, nxt)
-                outcomes[_finish(app, p, attempt, parsing, now)] += 1
+            for group in _groups([p for p in due if not p.attempts]):
+                outcomes.update(_process_group(app, group, parser, now))
+
+
+def _groups(fresh: list[Pending]) -> Iterator[list[Pending]]:
+    group: list[Pending] = []
+    size = 0
+    for p in fresh:
+        if group and (len(group) >= GROUP_COUNT or size + p.raw_size > GROUP_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(p)
+        size += p.raw_size
+    if group:
+        yield group
+
+
+def _process_group(app: App, group: list[Pending], parser: ThreadPoolExecutor,
+                   now: datetime) -> Counter[str]:
+    attempts = app.store.begin_attempts({p.id: _next_attempt(app, p, now) for p in group})
+    parsing = [parser.submit(_parse, app, p) for p in group]
+    outcomes: Counter[str] = Counter()
+    staged: list[tuple[Pending, Filing]] = []
+    for p, parsed in zip(group, parsing, strict=True):
+        try:
+            mail = parsed.result()
+            filing = file_mail(app, mail, p.received_at, durable=False)
+            filing = with_ack(app, mail, filing, p.id, p.received_at, now,
+                              unsaved=[f for _, f in staged])
+            staged.append((p, filing))
+        except Exception as e:
+            outcomes[_failed(app, p, attempts[p.id], e, now)] += 1
+    try:
+        app.files.sync([f.sha256 for _, filing in staged for f in filing.files])
+        app.store.file_many([(p.id, f) for p, f in staged], now)
+    except Exception as e:  # the disk or the database refused: each message on its own
+        log.warning("filing %d messages together failed (%s): filing one by one",
+                    len(staged), e)
+        for p, _ in staged:
+            outcomes[process_one(app, p, now)] += 1
+        return outcomes
+    outcomes.update(f.verdict.disposition.value for _, f in staged)
+    return outcomes
 
 
 def _retry(app: App, p: Pending, now: datetime) -> str:
@@ -173,18 +210,19 @@ def _retry(app: App, p: Pending, now: datetime) -> str:
 
 def process_one(app: App, p: Pending, now: datetime, *, assign_to: str | None = None) -> str:
     """Parse, match, classify and file one claimed message. Returns its outcome word."""
-    attempt = _begin(app, p, now)
-    parsing: Future[ParsedMail] = Future()
+    attempt = app.store.begin_attempt(p.id, _next_attempt(app, p, now))
     try:
-        parsing.set_result(_parse(app, p))
+        mail = _parse(app, p)
+        filing = file_mail(app, mail, p.received_at, assign_to=assign_to)
+        filing = with_ack(app, mail, filing, p.id, p.received_at, now)
+        app.store.file(p.id, filing, now)
+        return filing.verdict.disposition.value
     except Exception as e:
-        parsing.set_exception(e)
-    return _finish(app, p, attempt, parsing, now, assign_to=assign_to)
+        return _failed(app, p, attempt, e, now)
 
 
-def _begin(app: App, p: Pending, now: datetime) -> int:
-    delay = app.config.ingest.retry_base_seconds * 2 ** p.attempts
-    return app.store.begin_attempt(p.id, now + timedelta(seconds=delay))
+def _next_attempt(app: App, p: Pending, now: datetime) -> datetime:
+    return now + timedelta(seconds=app.config.ingest.retry_base_seconds * 2 ** p.attempts)
 
 
 def _parse(app: App, p: Pending) -> ParsedMail:
@@ -192,23 +230,17 @@ def _parse(app: App, p: Pending) -> ParsedMail:
     return parse_mail(raw, limits=ParseLimits(max_bytes=app.config.ingest.max_message_bytes))
 
 
-def _finish(app: App, p: Pending, attempt: int, parsing: Future[ParsedMail], now: datetime,
-            *, assign_to: str | None = None) -> str:
+def _failed(app: App, p: Pending, attempt: int, e: Exception, now: datetime) -> str:
     ing = app.config.ingest
-    try:
-        mail = parsing.result()
-        filing = file_mail(app, mail, p.received_at, assign_to=assign_to)
-        filing = with_ack(app, mail, filing, p.id, p.received_at, now)
-        app.store.file(p.id, filing, now)
-        return filing.verdict.disposition.value
-    except ParseError as e:
+    if isinstance(e, ParseError):
         # Same bytes, same parser, same error: retrying cannot help; the office can
         # replay it with `mailbot reprocess` after an upgrade.
         log.warning("message #%d quarantined: %s", p.id, e)
         app.store.fail(p.id, str(e), quarantine=True, now=now)
         return Disposition.QUARANTINED.value
-    except Exception as e:  # isolate failures per message; the pass goes on
-        final = attempt >= ing.max_attempts
-        log.exception("message #%d failed (attempt %d of %d)", p.id, attempt, ing.max_attempts)
-        app.store.fail(p.id, f"{type(e).__name__}: {e}", quarantine=final, now=now)
-        return Disposition.QUARANTINED.value if final else "retry later"
+    # Isolate failures per message; the pass goes on.
+    final = attempt >= ing.max_attempts
+    log.error("message #%d failed (attempt %d of %d)", p.id, attempt, ing.max_attempts,
+              exc_info=e)
+    app.store.fail(p.id, f"{type(e).__name__}: {e}", quarantine=final, now=now)
+    return Disposition.QUARANTINED.value if final else "retry later"

@@ -51,6 +51,7 @@ class Pending:
     raw_sha256: str
     received_at: datetime
     attempts: int
+    raw_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,20 +162,27 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(
                 messages.c.id, messages.c.raw_sha256, messages.c.received_at,
-                messages.c.attempts).where(
+                messages.c.attempts, messages.c.raw_size).where(
                 messages.c.disposition == Disposition.PENDING.value,
                 or_(messages.c.next_attempt_at.is_(None), messages.c.next_attempt_at <= now),
             ).order_by(messages.c.id).limit(limit)).all()
-        return [Pending(r.id, r.raw_sha256, r.received_at, r.attempts) for r in rows]
+        return [Pending(r.id, r.raw_sha256, r.received_at, r.attempts, r.raw_size or 0)
+                for r in rows]
 
     def begin_attempt(self, message: int, next_attempt_at: datetime) -> int:
         """Count an attempt before doing it, so a message that kills the process is
         eventually quarantined instead of crashing every restart. Returns the count."""
+        return self.begin_attempts({message: next_attempt_at})[message]
+
+    def begin_attempts(self, next_attempts: dict[int, datetime]) -> dict[int, int]:
+        """``begin_attempt`` for each message, in one transaction: {id: count}."""
         with self.engine.begin() as conn:
-            conn.execute(update(messages).where(messages.c.id == message).values(
-                attempts=messages.c.attempts + 1, next_attempt_at=next_attempt_at))
-            return int(conn.execute(
-                select(messages.c.attempts).where(messages.c.id == message)).scalar_one())
+            for message, at in next_attempts.items():
+                conn.execute(update(messages).where(messages.c.id == message).values(
+                    attempts=messages.c.attempts + 1, next_attempt_at=at))
+            rows = conn.execute(select(messages.c.id, messages.c.attempts).where(
+                messages.c.id.in_(list(next_attempts))))
+            return {r.id: int(r.attempts) for r in rows}
 
     def fail(self, message: int, error: str, *, quarantine: bool, now: datetime) -> None:
         values: dict[str, object] = {"last_error": error}
@@ -186,23 +194,32 @@ class Store:
 
     def file(self, message: int, f: Filing, now: datetime) -> None:
         """Write the outcome of processing, attachments and bounces in one transaction."""
-        v = f.verdict
+        self.file_many([(message, f)], now)
+
+    def file_many(self, filings: Sequence[tuple[int, Filing]], now: datetime) -> None:
+        """``file`` each of ``filings``, in order, in one transaction."""
         with self.engine.begin() as conn:
-            conn.execute(attachments.delete().where(attachments.c.message == message))
-            conn.execute(update(messages).where(messages.c.id == message).values(
-                from_addr=f.from_addr, from_name=f.from_name, subject=f.subject,
-                body_text=f.body_text, disposition=v.disposition.value, reason=v.reason,
-                unit=v.unit, period=str(v.period) if v.period else None, late=v.late,
-                processed_at=now, next_attempt_at=None, last_error=None))
-            if f.files:
-                conn.execute(insert(attachments), [
-                    dict(message=message, position=i, filename=a.filename,
-                         display_name=a.display_name, content_type=a.content_type,
-                         size=a.size, sha256=a.sha256, from_forward=a.from_forward)
-                    for i, a in enumerate(f.files)])
-            for addr in f.bounced:
-                _record_bounce(conn, addr, message, f.diagnostic, now)
-            add_to_outbox(conn, f.outgoing, now)
+            for message, f in filings:
+                self._file(conn, message, f, now)
+
+    @staticmethod
+    def _file(conn: Connection, message: int, f: Filing, now: datetime) -> None:
+        v = f.verdict
+        conn.execute(attachments.delete().where(attachments.c.message == message))
+        conn.execute(update(messages).where(messages.c.id == message).values(
+            from_addr=f.from_addr, from_name=f.from_name, subject=f.subject,
+            body_text=f.body_text, disposition=v.disposition.value, reason=v.reason,
+            unit=v.unit, period=str(v.period) if v.period else None, late=v.late,
+            processed_at=now, next_attempt_at=None, last_error=None))
+        if f.files:
+            conn.execute(insert(attachments), [
+                dict(message=message, position=i, filename=a.filename,
+                     display_name=a.display_name, content_type=a.content_type,
+                     size=a.size, sha256=a.sha256, from_forward=a.from_forward)
+                for i, a in enumerate(f.files)])
+        for addr in f.bounced:
+            _record_bounce(conn, addr, message, f.diagnostic, now)
+        add_to_outbox(conn, f.outgoing, now)
 
     def learned(self) -> dict[str, str]:
         with self.engine.connect() as conn:

@@ -1,9 +1,12 @@
-"""process_due parses the next message in a second thread while it files this one. A
-message that kills the process while it is parsed must still be quarantined after
-max_attempts, and its neighbour, whose filing the crash cut short, must not be."""
+"""process_due files fresh messages in groups: parsed in a second thread, files flushed
+together, one commit. A message that kills the process while it is parsed must still be
+quarantined after max_attempts, and its neighbours, whose filing the crash cut short,
+must not be; the rules that count earlier mail (acknowledgements per address per day)
+must count the group's own mail too."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from mailbot.core.model import ParsedMail
 from tests.builders import make_mail
 from tests.jobs.test_random_mime_through_the_ledger import NOW, MemoryMailbox
 from tests.servers.dovecot import ImapAccount
+from tests.servers.smtp import SmtpServer
 from tests.support import write_config
 
 
@@ -55,3 +59,20 @@ def test_a_message_that_kills_the_parser_is_quarantined_and_its_neighbours_are_f
     assert rows["m3@example.gov.vn"].disposition == "quarantined"
     assert {rows[f"m{i}@example.gov.vn"].disposition for i in (0, 1, 2, 4, 5)} == {"submission"}
     assert all(rows[f"m{i}@example.gov.vn"].attempts <= 2 for i in (0, 1, 2, 4, 5))
+
+
+def test_the_daily_acknowledgement_limit_counts_the_group_s_own_acknowledgements(
+        tmp_path: Path, smtp_server: SmtpServer) -> None:
+    config = write_config(tmp_path, ImapAccount("127.0.0.1", 9, "office@example.com", "x"),
+                          smtp=smtp_server, extra="[outbox]\nacks_per_address_per_day = 3")
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    app = App.open(load_config(config))
+    mailbox = MemoryMailbox()
+    for i in range(8):  # one group: 8 small submissions from one unit's clerk
+        mailbox.add(make_mail(message_id=f"<s{i}@example.gov.vn>", subject=f"Gương tốt {i}"))
+
+    summary = ingest.poll(app, mailbox, NOW)
+
+    assert summary.outcomes["submission"] == 8
+    with sqlite3.connect(tmp_path / "var" / "mailbot.db") as db:
+        assert db.execute("SELECT count(*) FROM outbox WHERE kind = 'ack'").fetchone() == (3,)
