@@ -62,6 +62,9 @@ def test_a_good_config_loads_with_paths_relative_to_its_folder(tmp_path: Path) -
     (("emails = [\"ubndhoanghia@example.gov.vn\"]", "emails = [\"not-an-address\"]"),
      "units[0].emails"),
     (("name = \"UBND phường Hòa Nghĩa\"", "name = \"\""), "units[0].name"),
+    (("[imap]", "[web]\nlisen = \"127.0.0.1:8080\"\n[imap]"), "web.lisen"),
+    (("[imap]", "[web]\nlisten = \"8080\"\n[imap]"), "web.listen"),
+    (("[imap]", "[web]\nlockout_failures = 0\n[imap]"), "web.lockout_failures"),
 ])
 def test_a_mistake_names_the_key(tmp_path: Path, change: tuple[str, str], named: str) -> None:
     old, new = change
@@ -101,3 +104,11 @@ def test_a_command_on_a_database_not_yet_created_says_to_upgrade(
     path = _write(tmp_path, GOOD)
     assert main(["--config", str(path), "status"]) == 1
     assert "mailbot db upgrade" in capsys.readouterr().err
+
+
+def test_the_web_page_listens_only_when_asked_and_on_loopback_by_default(
+        tmp_path: Path) -> None:
+    assert load_config(_write(tmp_path, GOOD)).web.listen is None
+    web = load_config(_write(tmp_path, GOOD.replace(
+        "[imap]", "[web]\nlisten = \"127.0.0.1:8081\"\nlockout_minutes = 5\n[imap]"))).web
+    assert (web.listen, web.lockout_minutes) == (("127.0.0.1", 8081), 5)
