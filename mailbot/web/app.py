@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailbot.app import App
-from mailbot.errors import StorageError
+from mailbot.errors import MailbotError, StorageError
 from mailbot.web import auth, views_ledger, views_month, views_package, views_queue, views_units
 from mailbot.web.base import Web, make_env
 
@@ -131,8 +132,16 @@ class Background:
         self.server = _server(app, host, port, clock)
         self.thread = threading.Thread(target=self.server.run, name="web", daemon=True)
 
-    def start(self) -> Background:
+    def start(self, timeout: float = 10.0) -> Background:
+        """Start serving; returns once the port is bound. MailbotError when the server
+        could not start (e.g. the port is taken)."""
         self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise MailbotError(f"the web page could not listen on "
+                                   f"{self.server.config.host}:{self.server.config.port}")
+            time.sleep(0.02)
         return self
 
     def stop(self) -> None:

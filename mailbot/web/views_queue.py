@@ -17,10 +17,16 @@ from mailbot.adapters.db.digests import Digests
 from mailbot.adapters.db.people import Audit
 from mailbot.adapters.db.web_queries import message, stuck_sends, waiting_messages
 from mailbot.app import App
+from mailbot.core.model import Unit
+from mailbot.core.text import vietnamese_sort_key
 from mailbot.jobs import ledger
 from mailbot.jobs.outgoing import resolve
 from mailbot.web.auth import login_required
 from mailbot.web.base import act, int_param, not_found, page, web
+
+
+def units_in_order(app: App) -> list[Unit]:
+    return sorted(app.config.units, key=lambda u: vietnamese_sort_key(u.name))
 
 
 def held_packages(app: App) -> list[str]:
@@ -43,7 +49,7 @@ def _queue(app: App) -> dict[str, Any]:
         "unverified": [m for m in waiting if m.disposition == ledger.UNVERIFIED],
         "quarantined": [m for m in waiting if m.disposition == "quarantined"],
         "sends": stuck_sends(app.engine), "packages": held_packages(app),
-        "units": sorted(app.config.units, key=lambda u: u.name), "send_audit": audit,
+        "unit_list": units_in_order(app), "send_audit": audit,
     }
 
 
@@ -63,7 +69,7 @@ async def message_page(request: Request) -> Response:
     history = await run_in_threadpool(Audit(w.app.engine).of, "message", [str(m.id)])
     units = {u.code: u.name for u in w.app.config.units}
     return page(request, "message.html", msg=m, history=history, units=units,
-                unit_list=sorted(w.app.config.units, key=lambda u: u.name))
+                unit_list=units_in_order(w.app))
 
 
 def _message_action(request: Request, mid: int, kind: str

@@ -25,6 +25,7 @@ from mailbot.adapters.db.web_queries import (
 )
 from mailbot.app import App
 from mailbot.core.model import Unit
+from mailbot.core.text import vietnamese_sort_key
 from mailbot.errors import StorageError
 from mailbot.web.auth import login_required
 from mailbot.web.base import int_param, not_found, page, web
@@ -71,7 +72,7 @@ async def unit_page(request: Request) -> Response:
 
 @login_required
 async def units_list(request: Request) -> Response:
-    units = sorted(web(request).app.config.units, key=lambda u: u.name)
+    units = sorted(web(request).app.config.units, key=lambda u: vietnamese_sort_key(u.name))
     return page(request, "units.html", units=units)
 
 

@@ -3,6 +3,7 @@ the decision (who, when, what) is shown on the item."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from mailbot.adapters.db.outbox import Outbox
@@ -21,6 +22,8 @@ def test_the_queue_lists_every_kind_of_waiting_item(office: Office) -> None:
         assert heading in html
     assert "MIME nesting deeper than 50 levels" in html  # the quarantine's error
     assert "550 5.1.1 mailbox unavailable" in html
+    options = re.findall(r'<option value="([a-z-]+)">', html)
+    assert options[:4] == ["phu-nu", "tu-phap", "da-phuc", "hoa-nghia"]  # Vietnamese order
 
 
 def test_assigning_an_unmatched_message_and_remembering_its_sender(office: Office) -> None:
