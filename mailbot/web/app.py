@@ -118,10 +118,17 @@ def _server(app: App, host: str, port: int, clock: Callable[[], datetime] | None
 
 def serve(app: App, host: str, port: int, *,
           clock: Callable[[], datetime] | None = None) -> None:
-    """Serve in the foreground until SIGINT/SIGTERM (uvicorn handles the signals)."""
-    server = _server(app, host, port, clock)
+    """Serve until SIGINT/SIGTERM, then stop cleanly (as the daemon does)."""
+    from mailbot.daemon import Stopper
+
+    stop = Stopper()
+    page = Background(app, host, port, clock).start()
     log.info("web page on http://%s:%d/", host, port)
-    server.run()
+    try:
+        while not stop.requested and page.thread.is_alive():
+            stop.sleep(1.0)
+    finally:
+        page.stop()
 
 
 class Background:
