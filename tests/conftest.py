@@ -48,9 +48,11 @@ def fresh_dovecot() -> Iterator[Dovecot]:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """Debian's headless chromium under Playwright; skipped when missing, except in CI."""
+    """Debian's headless chromium under Playwright; skipped when missing, except in CI.
+    Module-scoped: Playwright's sync API keeps an event loop marked as running in the
+    main thread, which would break later in-process `asyncio.run` (e.g. SMTP in `tick`)."""
     reason = browser_server.missing()
     if reason and os.environ.get("CI"):
         pytest.fail(f"CI must run the browser tests: {reason}", pytrace=False)

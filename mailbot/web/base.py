@@ -39,7 +39,12 @@ def make_env(tz: tzinfo) -> Environment:
     def size(n: int) -> str:
         return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(n, 1) / 1024:.0f} KB"
 
-    env.filters.update(when=when, size=size)
+    def month(period: object) -> str:
+        """"2023-10" -> "10/2023", as the office writes a month."""
+        year, _, mo = str(period).partition("-")
+        return f"{int(mo)}/{year}" if mo.isdigit() else str(period)
+
+    env.filters.update(when=when, size=size, month=month)
     env.globals.update(
         status_label=lambda k: labels.label(labels.STATUS, k),
         disposition_label=lambda k: labels.label(labels.DISPOSITION, k),

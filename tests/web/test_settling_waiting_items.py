@@ -103,6 +103,7 @@ def test_a_failed_send_is_retried_or_marked_as_sent_after_checking(office: Offic
     post(client, f"/thu-gui/{failed}/retry")
     assert _outbox(office)[failed]["status"] == "pending"
     Outbox(office.app.engine).finish(failed, "unknown", "stopped while sending", at(16))
+    assert "lan.nguyen: Gửi lại" in client.get("/can-xu-ly").text  # shown on the item
     post(client, f"/thu-gui/{failed}/sent")
     assert _outbox(office)[failed]["status"] == "sent"
     assert "Thư gửi lỗi" not in client.get("/can-xu-ly").text
