@@ -60,6 +60,8 @@ def test_a_new_staff_member_logs_in_settles_the_queue_and_approves_the_package(
     freeze(office.app, Period(2023, 10), NOW)  # the day before the package goes
     page.get_by_role("link", name="Gói gửi Ban").click()
     assert "Đã chốt, chờ gửi" in page.content()
+    preview = page.frame_locator("iframe.preview").first.locator("body").inner_text()
+    assert "UBND phường Hòa Nghĩa" in preview  # the email's own HTML, drawn in the frame
     page.get_by_role("button", name="Duyệt gửi").click()
     assert "Đã duyệt gói tháng 10/2023" in page.get_by_role("status").first.inner_text()
     assert Digests(office.app.engine).get(Period(2023, 10)).status == "approved"  # type: ignore[union-attr]

@@ -127,3 +127,16 @@ def test_outbox_resolve_from_the_cli_clears_health(office: Office) -> None:
     assert main(["--config", config, "outbox", "resolve", "99999", "--sent"]) == 1
     (entry,) = Audit(office.app.engine).of("outbox", [str(failed)])
     assert (entry.action, entry.actor.startswith("cli")) == ("mark_sent", True)
+
+
+def test_mail_that_waits_for_nobody_can_still_be_refiled_from_its_own_page(
+        office: Office) -> None:
+    client = office.client()
+    mid = office.ids["newsletter"]
+    page = client.get(f"/tin/{mid}").text
+    assert f'action="/tin/{mid}/assign"' in page and f'action="/tin/{mid}/dismiss"' not in page
+    assert f'action="/tin/{office.ids["baseline"]}/assign"' not in client.get(
+        f"/tin/{office.ids['baseline']}").text
+    post(client, f"/tin/{mid}/assign", unit="tu-phap")
+    assert (office.row("newsletter")["disposition"], office.row("newsletter")["unit"]) == (
+        "submission", "tu-phap")
