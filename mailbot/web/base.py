@@ -105,7 +105,7 @@ async def act(request: Request, action: Callable[[FormData, str, datetime], str 
     try:
         done = await run_in_threadpool(action, form, actor, w.clock())
     except (MailbotError, ValueError) as e:  # ValueError: a malformed field (e.g. month)
-        flash(request, f"Không thực hiện được: {e}", error=True)
+        flash(request, labels.explain(e), error=True)
     else:
         if done:
             flash(request, done)

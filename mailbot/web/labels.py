@@ -32,3 +32,32 @@ ACTION = {
 
 def label(table: dict[str, str], key: str | None) -> str:
     return table.get(key or "", key or "")
+
+
+# The jobs' errors are in English (they are the CLI's too); the page says what they
+# mean in Vietnamese first and keeps the original as the detail.
+_ERRORS = (
+    ("no unit with code", "Không có đơn vị với mã này."),
+    ("can be dismissed", "Chỉ bỏ qua được thư đang chờ người xử lý (cách ly, chưa rõ đơn vị, "
+                         "chưa xác minh)."),
+    ("is not compiled yet", "Gói tháng này chưa được chốt nên chưa duyệt hay giữ lại được."),
+    ("was already sent", "Gói này đã được gửi cho Ban."),
+    ("only failed or unknown", "Thư này không còn ở tình trạng gửi lỗi hoặc không rõ."),
+    ("a reason is needed", "Cần ghi lý do."),
+    ("baseline mail", "Thư cũ (trước ngày bắt đầu dùng mailbot): nội dung chưa được tải về "
+                      "nên không xử lý được."),
+    ("claims no unit", "Thư không nói mình thuộc đơn vị nào: hãy chọn đơn vị để gán."),
+    ("not unverified", "Thư này không còn chờ xác minh."),
+    ("expected a month", "Tháng không hợp lệ."),
+    ("no From address", "Thư không có địa chỉ người gửi để ghi nhớ."),
+    ("in the ledger", "Không tìm thấy thư này."),
+    ("in the outbox", "Không tìm thấy thư gửi này."),
+)
+
+
+def explain(error: Exception) -> str:
+    text = str(error)
+    for marker, vietnamese in _ERRORS:
+        if marker in text:
+            return f"Không thực hiện được: {vietnamese} ({text})"
+    return f"Không thực hiện được: {text}"

@@ -58,7 +58,7 @@ def test_a_package_not_yet_frozen_cannot_be_approved(office: Office) -> None:
     client = office.client()
     post(client, "/goi/2023-10/duyet")
     html = client.get("/goi?period=2023-10").text
-    assert "Không thực hiện được" in html and "not compiled yet" in html
+    assert "Gói tháng này chưa được chốt" in html and "not compiled yet" in html
     assert Digests(office.app.engine).get(OCTOBER) is None
 
 
