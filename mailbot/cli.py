@@ -14,6 +14,8 @@ from typing import Any
 
 from mailbot.cli_ops import register as register_ops
 from mailbot.cli_setup import register as register_setup
+from mailbot.cli_web import actor, cmd_outbox_resolve, register_outbox
+from mailbot.cli_web import register as register_web
 from mailbot.core.model import Disposition
 from mailbot.errors import ConfigError, MailbotError
 
@@ -81,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     o = sub.add_parser("outbox", help="every email mailbot sent or will send",
                        description="List the outbox with each email's delivery status.")
     o.add_argument("--json", action="store_true", help="machine-readable output")
+    register_outbox(o)
 
     ex = sub.add_parser("excuse", help="excuse a unit for a month (no reminder, not missing)",
                         description="Excuse a unit for a month: it gets no reminder and is "
@@ -126,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("message", type=int, metavar="ID", help="ledger id (mailbot messages)")
     _COMMANDS.update(register_setup(sub))
     _COMMANDS.update(register_ops(sub))
+    _COMMANDS.update(register_web(sub))
     return p
 
 
@@ -158,6 +162,10 @@ def _command_name(args: argparse.Namespace) -> str:
         return f"digest {args.digest_command}"
     if args.command == "units":
         return f"units {args.units_command}"
+    if args.command == "user":
+        return f"user {args.user_command}"
+    if args.command == "outbox" and getattr(args, "outbox_command", None):
+        return f"outbox {args.outbox_command}"
     return str(args.command)
 
 
@@ -261,7 +269,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
     from mailbot.jobs.ledger import assign
 
     outcome = assign(app, args.message, args.unit, _now(args, app.config.timezone),
-                     remember=args.remember)
+                     remember=args.remember, actor=actor())
     print(f"message #{args.message}: {outcome}")
     return EXIT_OK
 
@@ -270,7 +278,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     app = _app(args)
     from mailbot.jobs.ledger import reprocess
 
-    outcome = reprocess(app, args.message, _now(args, app.config.timezone))
+    outcome = reprocess(app, args.message, _now(args, app.config.timezone), actor=actor())
     print(f"message #{args.message}: {outcome}")
     return EXIT_OK
 
@@ -318,13 +326,10 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 def cmd_excuse(args: argparse.Namespace) -> int:
     app = _app(args)
-    from mailbot.adapters.db.store import LedgerEdits
-    from mailbot.errors import NotFound
+    from mailbot.jobs.ledger import excuse
 
-    if app.roster().by_code(args.unit) is None:
-        raise NotFound(f"no unit with code {args.unit!r}")
-    LedgerEdits(app.engine).excuse(args.unit, str(args.period), args.reason,
-                                   _now(args, app.config.timezone))
+    excuse(app, args.unit, args.period, args.reason, _now(args, app.config.timezone),
+           actor=actor())
     print(f"{args.unit} excused for {args.period}")
     return EXIT_OK
 
@@ -342,12 +347,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
             print(path)
     elif action in ("hold", "approve"):
         status = digest.set_decision(app, args.period, "held" if action == "hold"
-                                     else "approved", now)
+                                     else "approved", now, actor=actor())
         print(f"package {args.period}: {status}")
     else:
         from mailbot.jobs.outgoing import deliver_outbox
 
-        added = digest.send_now(app, args.period, now, resend=args.resend)
+        added = digest.send_now(app, args.period, now, resend=args.resend, actor=actor())
         sent = deliver_outbox(app, now)
         print(f"package {args.period}: queued {len(added)} email(s); outbox "
               + (", ".join(f"{k} {v}" for k, v in sent.items()) or "idle"))
@@ -394,4 +399,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "tick": cmd_tick, "digest preview": cmd_digest, "digest hold": cmd_digest,
     "digest approve": cmd_digest, "digest send": cmd_digest, "remind": cmd_remind,
     "outbox": cmd_outbox, "excuse": cmd_excuse, "archive": cmd_archive,
+    "outbox resolve": cmd_outbox_resolve,
 }

@@ -27,6 +27,7 @@ from mailbot.config_fields import (
     auth,
     clock,
     config_path,
+    listen_address,
     oauth2,
     resolve_sqlite_url,
     secret,
@@ -107,6 +108,20 @@ class BoardConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The office's web page. ``listen`` None: `mailbot run` serves no page (`mailbot web`
+    then listens on 127.0.0.1:8080)."""
+
+    listen: tuple[str, int] | None = None
+    session_hours: float = 12.0
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+
+
+DEFAULT_WEB_LISTEN = ("127.0.0.1", 8080)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     timezone: ZoneInfo
@@ -124,6 +139,7 @@ class Config:
     send_time: time = time(8, 0)
     outbox: OutboxConfig = OutboxConfig()
     board: BoardConfig | None = None
+    web: WebConfig = WebConfig()
 
 
 def default_config_path() -> Path:
@@ -152,7 +168,7 @@ def parse_config(raw: Mapping[str, Any], path: Path, *,
                  check_token_files: bool = True) -> Config:
     base = path.parent
     top = Table(raw, "", {"timezone", "data_dir", "database", "imap", "schedule", "ingest",
-                           "units", "smtp", "office", "outbox", "board"})
+                           "units", "smtp", "office", "outbox", "board", "web"})
     tz = timezone(top.get("timezone", str, "Asia/Ho_Chi_Minh"))
     data_dir = config_path(base, top.get("data_dir", str, "var"))
 
@@ -215,6 +231,7 @@ def parse_config(raw: Mapping[str, Any], path: Path, *,
         reminder_days_before=tuple(sorted(set(reminders), reverse=True)), send_time=send_time,
         outbox=_outbox(top.table("outbox", set(OutboxConfig.__dataclass_fields__)), base),
         board=_board(top.table("board", BOARD_KEYS)) if "board" in top.raw else None,
+        web=_web(top.table("web", set(WebConfig.__dataclass_fields__))),
     )
 
 
@@ -344,4 +361,18 @@ def _board(t: Table) -> BoardConfig:
         district=t.get("district", str, BoardConfig.district),
         issuer=t.get("issuer", str, BoardConfig.issuer),
         zip_per_unit=t.get("zip_per_unit", bool, False),
+    )
+
+
+def _web(t: Table) -> WebConfig:
+    listen = t.get("listen", str, "")
+    return WebConfig(
+        listen=listen_address(t, listen) if listen else None,
+        session_hours=float(t.get("session_hours", (int, float), 12.0,
+                                  check=lambda v: 0 < v <= 24 * 31,
+                                  why="must be above 0 and at most 744 (a month)")),
+        lockout_failures=t.get("lockout_failures", int, 5, check=lambda v: 1 <= v <= 100,
+                               why="must be 1..100"),
+        lockout_minutes=t.get("lockout_minutes", int, 15, check=lambda v: 1 <= v <= 24 * 60,
+                              why="must be 1..1440"),
     )

@@ -236,3 +236,13 @@ def oauth2(t: Table, base: Path, check_file: bool = True) -> OAuth2Config:
         scope=t.get("oauth2_scope", str, MICROSOFT_SCOPE if provider == "microsoft" else ""),
         section=t.name,
     )
+
+
+def listen_address(t: Table, value: str, key: str = "listen") -> tuple[str, int]:
+    """"127.0.0.1:8080" or "[::1]:8080" -> (host, port)."""
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{t.key(key)} = {value!r} must be HOST:PORT, e.g. "
+                          "\"127.0.0.1:8080\" (loopback: only this machine)")
+    return host, int(port)

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from mailbot.adapters.db import lease
 from mailbot.adapters.imap import ImapMailbox
@@ -29,6 +30,9 @@ from mailbot.jobs.exclusive import holding_lease
 from mailbot.jobs.ingest import poll
 from mailbot.jobs.outgoing import deliver_outbox
 from mailbot.scheduler import schedule_table, start
+
+if TYPE_CHECKING:
+    from mailbot.web.app import Background
 
 log = logging.getLogger(__name__)
 BACKOFF_START, BACKOFF_MAX = 5.0, 300.0
@@ -85,12 +89,26 @@ def run(app: App, clock: Callable[[], datetime]) -> int:
 
         scheduler = start(app, clock, schedule_table(app),
                           extra=[("lease-heartbeat", heartbeat, {"seconds": 20})])
+        page = _start_web(app, clock)
         try:
             _ingest_loop(app, clock, stop)
         finally:
+            if page is not None:
+                page.stop()
             scheduler.shutdown(wait=True)
     log.info("mailbot stopped")
     return 0
+
+
+def _start_web(app: App, clock: Callable[[], datetime]) -> Background | None:
+    """The office's web page beside the daemon, when `[web] listen` is set."""
+    if app.config.web.listen is None:
+        return None
+    from mailbot.web.app import Background
+
+    host, port = app.config.web.listen
+    log.info("web page on http://%s:%d/", host, port)
+    return Background(app, host, port, clock).start()
 
 
 def _catch_up(app: App, now: datetime) -> None:

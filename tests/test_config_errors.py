@@ -65,6 +65,9 @@ def test_a_good_config_loads_with_paths_relative_to_its_folder(tmp_path: Path) -
     (("[imap]", "[ingest]\nunauthenticated = \"reject\"\n[imap]"), "ingest.unauthenticated"),
     (("[imap]", "[ingest]\ntrusted_authserv_id = \"mx.google.com; spf\"\n[imap]"),
      "ingest.trusted_authserv_id"),
+    (("[imap]", "[web]\nlisen = \"127.0.0.1:8080\"\n[imap]"), "web.lisen"),
+    (("[imap]", "[web]\nlisten = \"8080\"\n[imap]"), "web.listen"),
+    (("[imap]", "[web]\nlockout_failures = 0\n[imap]"), "web.lockout_failures"),
 ])
 def test_a_mistake_names_the_key(tmp_path: Path, change: tuple[str, str], named: str) -> None:
     old, new = change
@@ -116,3 +119,11 @@ def test_a_command_on_a_database_not_yet_created_says_to_upgrade(
     path = _write(tmp_path, GOOD)
     assert main(["--config", str(path), "status"]) == 1
     assert "mailbot db upgrade" in capsys.readouterr().err
+
+
+def test_the_web_page_listens_only_when_asked_and_on_loopback_by_default(
+        tmp_path: Path) -> None:
+    assert load_config(_write(tmp_path, GOOD)).web.listen is None
+    web = load_config(_write(tmp_path, GOOD.replace(
+        "[imap]", "[web]\nlisten = \"127.0.0.1:8081\"\nlockout_minutes = 5\n[imap]"))).web
+    assert (web.listen, web.lockout_minutes) == (("127.0.0.1", 8081), 5)

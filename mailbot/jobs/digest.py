@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mailbot.adapters.db.digests import DigestRow, Digests
 from mailbot.adapters.db.outbox import NewEmail, Outbox
+from mailbot.adapters.db.people import Audit
 from mailbot.adapters.db.queries import excused, submission_records
 from mailbot.adapters.mime import build_message
 from mailbot.adapters.render import render
@@ -244,7 +245,8 @@ def _approval_reminder(app: App, period: Period, now: datetime) -> list[NewEmail
         if app.config.office_emails else []
 
 
-def set_decision(app: App, period: Period, decision: str, now: datetime) -> str:
+def set_decision(app: App, period: Period, decision: str, now: datetime, *,
+                 actor: str = "cli") -> str:
     """`digest hold` / `digest approve`: the office's word on a frozen package."""
     store = Digests(app.engine)
     row = store.get(period)
@@ -255,10 +257,12 @@ def set_decision(app: App, period: Period, decision: str, now: datetime) -> str:
         raise MailbotError(f"the package for {period} was already sent; use "
                            f"`mailbot digest send --period {period} --resend` to send it again")
     store.set_status(period, decision, now)
+    Audit(app.engine).record(actor, decision, "digest", str(period), f"was {row.status}", now)
     return decision
 
 
-def send_now(app: App, period: Period, now: datetime, *, resend: bool) -> list[str]:
+def send_now(app: App, period: Period, now: datetime, *, resend: bool,
+             actor: str = "cli") -> list[str]:
     """`digest send`: queue the package for the Board now (the office's explicit word)."""
     row = freeze(app, period, now)
     if row.status == "sent" and not resend:
@@ -267,6 +271,8 @@ def send_now(app: App, period: Period, now: datetime, *, resend: bool) -> list[s
     added = Outbox(app.engine).add(
         compose_package(app, row, now, preview=False, resend=row.sends if resend else 0), now)
     Digests(app.engine).set_status(period, "sent", now)
+    Audit(app.engine).record(actor, "resend" if resend else "send", "digest", str(period),
+                             f"{len(added)} email(s) queued", now)
     return added
 
 
@@ -282,17 +288,23 @@ def _unsaved(app: App, period: Period, now: datetime) -> DigestRow:
 
 
 
+def preview_mails(app: App, period: Period, now: datetime) -> Iterator[NewEmail]:
+    """The email(s) exactly as they would go to the Board now, one at a time. Records
+    nothing."""
+    row = Digests(app.engine).get(period) or _unsaved(app, period, now)
+    yield from compose_package(app, row, now, preview=False)
+
+
 def write_preview(app: App, period: Period, out: Path, now: datetime) -> list[Path]:
     """`digest preview --out DIR`: the email(s) as .eml, an .html rendering of each,
     the .docx and the .xlsx, exactly as they would go to the Board. Records nothing."""
     import email
     import email.policy
 
-    store = Digests(app.engine)
-    row = store.get(period) or _unsaved(app, period, now)
+    row = Digests(app.engine).get(period) or _unsaved(app, period, now)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for i, mail in enumerate(compose_package(app, row, now, preview=False), start=1):
+    for i, mail in enumerate(preview_mails(app, period, now), start=1):
         eml = out / f"phan-{i}.eml"
         eml.write_bytes(mail.raw)
         msg = email.message_from_bytes(mail.raw, policy=email.policy.default)

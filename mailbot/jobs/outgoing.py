@@ -9,10 +9,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from mailbot.adapters.db.outbox import NewEmail, Outbox
+from mailbot.adapters.db.people import Audit
 from mailbot.adapters.mime import build_message, make_message_id
 from mailbot.adapters.render import render
 from mailbot.adapters.smtp import Outgoing, deliver
 from mailbot.app import App
+from mailbot.errors import MailbotError, NotFound
 
 log = logging.getLogger(__name__)
 BATCH_BYTES = 40 * 2**20  # one SMTP connection carries at most this much
@@ -57,6 +59,22 @@ def deliver_outbox(app: App, now: datetime) -> Counter[str]:
                               raw=box.raw(row)) for row, to, _ in chunk]
             outcomes.update(_deliver_batch(app, box, batch, now))
     return outcomes
+
+
+def resolve(app: App, row: int, *, sent: bool, now: datetime, actor: str = "cli") -> str:
+    """The office checked a failed or unknown email: it arrived (``sent``), or it must
+    be sent again (pending, due now; the next delivery pass sends it)."""
+    box = Outbox(app.engine)
+    status = box.status_of(row)
+    if status is None:
+        raise NotFound(f"no email #{row} in the outbox (see `mailbot outbox`)")
+    note = f"marked as sent by {actor} after checking" if sent else f"retry asked by {actor}"
+    if not box.resolve(row, sent=sent, note=note, now=now):
+        raise MailbotError(f"email #{row} is {status}: only failed or unknown emails can be "
+                           "resolved")
+    Audit(app.engine).record(actor, "mark_sent" if sent else "retry", "outbox", str(row),
+                             f"was {status}", now)
+    return "sent" if sent else "pending"
 
 
 def _by_size(rows: list[tuple[int, tuple[str, ...], int]], limit: int

@@ -122,6 +122,22 @@ class Outbox:
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == row).values(**values))
 
+    def resolve(self, row: int, *, sent: bool, note: str, now: datetime) -> bool:
+        """The office's word on a failed or unknown email: it did arrive (sent), or send
+        it again (back to pending, due now). False when the row is in no such state."""
+        values: dict[str, object] = (
+            {"status": "sent", "sent_at": now, "last_error": note, "next_attempt_at": None}
+            if sent else
+            {"status": "pending", "next_attempt_at": now, "attempts": 0, "last_error": note})
+        with self.engine.begin() as conn:
+            return conn.execute(update(outbox).where(
+                outbox.c.id == row, outbox.c.status.in_(("failed", "unknown"))).values(
+                **values)).rowcount == 1
+
+    def status_of(self, row: int) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(outbox.c.status).where(outbox.c.id == row))
+
     def attempts(self, row: int) -> int:
         with self.engine.connect() as conn:
             return int(conn.scalar(select(outbox.c.attempts).where(outbox.c.id == row)) or 0)

@@ -186,3 +186,28 @@ digests = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("sends", Integer, nullable=False, default=0),  # 1 normally; more with --resend
 )
+
+# The office's web page: staff accounts (scrypt hashes), failed logins, and who did what.
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("failures", Integer, nullable=False, default=0),  # consecutive failed logins
+    Column("locked_until", UTCDateTime),
+)
+
+# Every decision a person made (web page or CLI): shown on the item it concerns.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),  # a web user, or "cli:<os user>"
+    Column("action", String(32), nullable=False),  # assign, reprocess, dismiss, approve...
+    Column("target_kind", String(16), nullable=False),  # message, outbox, digest, unit, user
+    Column("target", String(64), nullable=False),  # ledger id, outbox id, YYYY-MM, unit code
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_audit_log_target", "target_kind", "target"),
+)

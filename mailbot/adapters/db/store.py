@@ -290,6 +290,20 @@ class LedgerEdits:
             conn.execute(insert(excuses).values(unit=unit, period=period, reason=reason,
                                                 created_at=now))
 
+    def settle(self, message: int, disposition: Disposition, reason: str, now: datetime, *,
+               only_from: tuple[str, ...]) -> bool:
+        """Set a message's disposition by the office's decision, only from one of the
+        dispositions ``only_from`` (a decision on a stale page changes nothing)."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(messages).where(
+                messages.c.id == message, messages.c.disposition.in_(only_from)).values(
+                disposition=disposition.value, reason=reason, processed_at=now,
+                next_attempt_at=None)).rowcount == 1
+
+    def claimed_unit(self, message: int) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(messages.c.unit).where(messages.c.id == message))
+
     def sender_of(self, message: int) -> tuple[str | None, str | None] | None:
         """(disposition, From address) of a message, or None when it does not exist."""
         with self.engine.connect() as conn:

@@ -1,0 +1,1 @@
+"""The office's web page: Starlette app, server-rendered, in Vietnamese."""
