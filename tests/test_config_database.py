@@ -1,0 +1,86 @@
+"""`[database]`: SQLite by default, PostgreSQL by URL; the password never in the URL."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from mailbot.adapters.db.engine import make_engine
+from mailbot.config import Config, load_config
+from mailbot.errors import ConfigError
+from tests.test_config_errors import GOOD
+
+PG = "postgresql+psycopg://mailbot@db.example.com:5432/mailbot"
+
+
+@pytest.fixture(autouse=True)
+def _password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "secret")
+    monkeypatch.setenv("MAILBOT_DATABASE_PASSWORD", "s3cr3t-db")
+
+
+def _load(tmp_path: Path, database: str) -> Config:
+    path = tmp_path / "mailbot.toml"
+    path.write_text(GOOD + "\n[database]\n" + database, encoding="utf-8")
+    return load_config(path)
+
+
+def test_a_postgresql_url_takes_its_password_from_the_environment(tmp_path: Path) -> None:
+    config = _load(tmp_path, f'url = "{PG}"\npassword_env = "MAILBOT_DATABASE_PASSWORD"\n')
+    assert config.database_url == PG
+    assert config.database_password == "s3cr3t-db"
+    assert "s3cr3t-db" not in repr(config)
+
+
+def test_a_postgresql_url_takes_its_password_from_a_file(tmp_path: Path) -> None:
+    (tmp_path / "db-password").write_text("from-a-file\n")
+    config = _load(tmp_path, f'url = "{PG}"\npassword_file = "db-password"\n')
+    assert config.database_password == "from-a-file"
+
+
+def test_plain_postgresql_means_psycopg(tmp_path: Path) -> None:
+    config = _load(tmp_path, 'url = "postgresql://mailbot@localhost/mailbot"\n')
+    assert config.database_url == "postgresql+psycopg://mailbot@localhost/mailbot"
+
+
+def test_a_password_in_the_url_is_warned_about_and_kept_out_of_the_url(tmp_path: Path) -> None:
+    with pytest.warns(UserWarning, match="database.url holds the database password"):
+        config = _load(tmp_path, 'url = "postgresql+psycopg://mailbot:inline@h/mailbot"\n')
+    assert config.database_url == "postgresql+psycopg://mailbot@h/mailbot"
+    assert config.database_password == "inline"
+
+
+@pytest.mark.parametrize(("database", "named"), [
+    ('url = "mysql://u:pw@h/db"\n', "database.url: 'mysql' databases are not supported"),
+    ('url = "postgresql+asyncpg://u@h/db"\n', "database.url: 'postgresql+asyncpg'"),
+    ('url = "var/mailbot.db"\n', "database.url 'var/mailbot.db' is not an SQLAlchemy URL"),
+    ('url = "sqlite:///x.db"\nuser = "u"\n', "unknown key database.user"),
+    (f'url = "{PG}"\npassword_env = "NOT_SET_ANYWHERE"\n',
+     "database.password_env: environment variable NOT_SET_ANYWHERE is not set"),
+    (f'url = "{PG}"\npassword_env = "A"\npassword_file = "b"\n', "give only one"),
+    ('url = "postgresql+psycopg://u:inline@h/db"\npassword_env = "MAILBOT_DATABASE_PASSWORD"\n',
+     "holds a password and so does"),
+])
+def test_a_database_mistake_names_the_key(tmp_path: Path, database: str, named: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        _load(tmp_path, database)
+    assert named in str(e.value)
+    assert "pw@" not in str(e.value) and "inline" not in str(e.value)
+
+
+def test_a_refused_postgresql_login_names_the_server_not_the_password(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from mailbot.adapters.db.engine import current_revision
+    from mailbot.errors import StorageError
+    from tests.servers import free_port
+
+    engine = make_engine(f"postgresql+psycopg://mailbot@127.0.0.1:{free_port()}/mailbot",
+                         "do-not-show-me")
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(StorageError) as e:
+        current_revision(engine)
+    engine.dispose()
+    assert "127.0.0.1" in str(e.value)
+    assert "do-not-show-me" not in str(e.value) + repr(engine.url) + caplog.text
