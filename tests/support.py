@@ -8,8 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from mailbot.adapters.db.engine import make_engine
 from mailbot.cli import main
+from mailbot.config import load_config
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
 
@@ -113,6 +118,23 @@ poll_interval = {poll_interval}
 {UNITS}
 """, encoding="utf-8")
     return path
+
+
+def query(config: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` in the database that ``config`` names, whatever its backend;
+    [] while the database or its tables do not exist yet."""
+    cfg = load_config(config)
+    url = make_url(cfg.database_url)
+    if url.get_backend_name() == "sqlite" and not Path(str(url.database)).exists():
+        return []
+    engine = make_engine(cfg.database_url, cfg.database_password)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
+    except (OperationalError, ProgrammingError):  # no tables yet
+        return []
+    finally:
+        engine.dispose()
 
 
 class Mailbot:
