@@ -62,6 +62,11 @@ class Postgres:
         self.socket_dir.mkdir()
         self._as: list[str] = []
         if os.geteuid() == 0:
+            closed = [p for p in self.root.parents if not p.stat().st_mode & 0o001]
+            if closed:
+                shutil.rmtree(self.root)
+                raise PostgresError(f"{SERVER_USER} cannot enter {closed[0]}: "
+                                    "point TMPDIR elsewhere")
             uid, gid = pwd.getpwnam(SERVER_USER)[2:4]
             os.chown(self.root, uid, gid)
             os.chown(self.socket_dir, uid, gid)
