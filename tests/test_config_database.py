@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,19 @@ def test_a_refused_postgresql_login_names_the_server_not_the_password(
     engine.dispose()
     assert "127.0.0.1" in str(e.value)
     assert "do-not-show-me" not in str(e.value) + repr(engine.url) + caplog.text
+
+
+def test_the_commented_postgresql_example_loads_once_uncommented(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILBOT_IMAP_PASSWORD", "app-password")
+    monkeypatch.setenv("MAILBOT_SMTP_PASSWORD", "app-password")
+    text = (Path(__file__).parent.parent / "config.example.toml").read_text(encoding="utf-8")
+    head, rest = text.split("\n[imap]", 1)
+    wanted = re.compile(r'^# ((url = "postgresql|password_env = "MAILBOT_DATABASE).*)$',
+                        re.MULTILINE)
+    assert len(wanted.findall(head)) == 2, "config.example.toml lost its PostgreSQL keys"
+    head = wanted.sub(r"\1", re.sub(r'^url = "sqlite', "# sqlite", head, flags=re.MULTILINE))
+    (tmp_path / "mailbot.toml").write_text(head + "\n[imap]" + rest, encoding="utf-8")
+    config = load_config(tmp_path / "mailbot.toml")
+    assert config.database_url.startswith("postgresql+psycopg://mailbot@")
+    assert config.database_password == "s3cr3t-db"
