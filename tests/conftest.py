@@ -19,9 +19,12 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Tests marked ``both_databases`` run once on SQLite and once on PostgreSQL."""
-    if ("database" in metafunc.fixturenames
-            and metafunc.definition.get_closest_marker("both_databases")):
+    """Tests marked ``both_databases`` run once on SQLite and once on PostgreSQL; with
+    MAILBOT_TEST_DATABASES=all, so does every test that takes ``database`` (the slow
+    kill loops too, kept on SQLite alone in CI for time)."""
+    everywhere = os.environ.get("MAILBOT_TEST_DATABASES") == "all"
+    if "database" in metafunc.fixturenames and (
+            everywhere or metafunc.definition.get_closest_marker("both_databases")):
         metafunc.parametrize("database", BACKENDS, indirect=True)
 
 

@@ -53,7 +53,6 @@ def _start_daemon(config: Path) -> tuple[subprocess.Popen[bytes], Path]:
     return proc, log
 
 
-@pytest.mark.both_databases
 def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
         tmp_path: Path, imap_account: ImapAccount, database: Database) -> None:
     # A message whose processing was cut short waits retry_base_seconds before its next
@@ -118,7 +117,6 @@ def test_the_daemon_files_mail_as_it_arrives_and_stops_cleanly_on_sigterm(
             proc.wait()
 
 
-@pytest.mark.both_databases
 def test_the_daemon_acknowledges_within_seconds_and_a_second_daemon_refuses_to_start(
         tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
         database: Database) -> None:
