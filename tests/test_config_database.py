@@ -11,6 +11,8 @@ import pytest
 from mailbot.adapters.db.engine import make_engine
 from mailbot.config import Config, load_config
 from mailbot.errors import ConfigError
+from mailbot.jobs.check import FAIL, WARN, database_step
+from tests.servers.postgres import Postgres
 from tests.test_config_errors import GOOD
 
 PG = "postgresql+psycopg://mailbot@db.example.com:5432/mailbot"
@@ -101,3 +103,22 @@ def test_the_commented_postgresql_example_loads_once_uncommented(
     config = load_config(tmp_path / "mailbot.toml")
     assert config.database_url.startswith("postgresql+psycopg://mailbot@")
     assert config.database_password == "s3cr3t-db"
+
+
+@pytest.mark.postgres
+def test_check_reaches_postgresql_and_names_a_refused_login_without_the_password(
+        tmp_path: Path, postgres: Postgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = postgres.create_database()
+    try:
+        url = postgres.url(name, password=False)
+        monkeypatch.setenv("MAILBOT_DATABASE_PASSWORD", "wrong-" + postgres.password)
+        config = _load(tmp_path, f'url = "{url}"\npassword_env = "MAILBOT_DATABASE_PASSWORD"\n')
+        refused = database_step(config, "mailbot")
+        assert refused.status == FAIL and "password authentication failed" in refused.detail
+        assert postgres.password not in repr(refused)
+        monkeypatch.setenv("MAILBOT_DATABASE_PASSWORD", postgres.password)
+        config = _load(tmp_path, f'url = "{url}"\npassword_env = "MAILBOT_DATABASE_PASSWORD"\n')
+        reached = database_step(config, "mailbot")
+        assert (reached.status, reached.detail) == (WARN, "reachable, but no tables yet")
+    finally:
+        postgres.drop_database(name)

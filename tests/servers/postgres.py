@@ -8,6 +8,7 @@ disk. Clients log in over TCP with a password (scram-sha-256), as a deployment w
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -16,11 +17,12 @@ import tempfile
 import uuid
 from pathlib import Path
 from types import TracebackType
-
-import psycopg
-from psycopg import sql
+from typing import TYPE_CHECKING
 
 from tests.servers import free_port
+
+if TYPE_CHECKING:
+    from psycopg.sql import Composable
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 INSTALL_HINT = "apt-get install -y --no-install-recommends postgresql-15"
@@ -30,6 +32,8 @@ ROLE = "mailbot"
 
 def missing() -> str | None:
     """Why no private PostgreSQL can run here, or None when it can."""
+    if importlib.util.find_spec("psycopg") is None:
+        return "the psycopg package is missing; pip install -e '.[test]'"
     for name in ("initdb", "pg_ctl", "postgres"):
         if not os.access(BIN / name, os.X_OK):
             return f"{BIN / name} is missing; install it with: {INSTALL_HINT}"
@@ -93,6 +97,8 @@ class Postgres:
 
     def create_database(self) -> str:
         """A new empty database; returns its name. Cheap: a copy of template0."""
+        from psycopg import sql
+
         name = f"t_{uuid.uuid4().hex[:16]}"
         self._admin(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
             sql.Identifier(name)))
@@ -100,6 +106,8 @@ class Postgres:
 
     def drop_database(self, name: str) -> None:
         """Drop ``name``, cutting off whoever is still connected to it."""
+        from psycopg import sql
+
         self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
             sql.Identifier(name)))
 
@@ -142,7 +150,9 @@ class Postgres:
             return ""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
-    def _admin(self, statement: sql.Composable) -> None:
+    def _admin(self, statement: Composable) -> None:
+        import psycopg
+
         with psycopg.connect(host=self.host, port=self.port, user=ROLE, password=self.password,
                              dbname="postgres", autocommit=True, connect_timeout=10) as conn:
             conn.execute(statement)
