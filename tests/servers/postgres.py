@@ -133,15 +133,17 @@ class Postgres:
                   "-t", "30", "-o", options)
         self._running = True
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server; "fast" keeps every commit (synchronous_commit is off, so
+        "immediate" may lose the last ones, which only close() can afford)."""
         if not self._running:
             return
         self._running = False
-        self._run(BIN / "pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")
+        self._run(BIN / "pg_ctl", "stop", "-D", str(self.data), "-m", mode, "-w")
 
     def close(self) -> None:
         try:
-            self.stop()
+            self.stop("immediate")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
