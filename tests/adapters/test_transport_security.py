@@ -1,8 +1,7 @@
 """TLS is verified: an untrusted certificate on IMAPS, IMAP STARTTLS or SMTPS fails with
 a clear error, a CA bundle named in the config is trusted, and debug logs carry no
-password. (Required SMTP STARTTLS, a bad certificate after SMTP STARTTLS, and IMAP
-STARTTLS against a server without it are in test_smtp_connection_failures.py and
-test_imap_mailbox.py.)"""
+password; STARTTLS, when chosen, is required. (SMTP's required STARTTLS and a bad
+certificate after SMTP STARTTLS are in test_smtp_connection_failures.py.)"""
 
 from __future__ import annotations
 
@@ -62,6 +61,12 @@ def test_imap_starttls_with_an_untrusted_certificate_fails_before_the_login(
     with StarttlsImapStub() as stub, pytest.raises(
             MailboxError, match=r"IMAP starttls setup with .* failed: .*CERTIFICATE_VERIFY"):
         ImapMailbox(_imap(imap_account, stub.port, security="starttls")).connect()
+
+
+def test_imap_starttls_against_a_server_without_it_fails_instead_of_logging_in_in_clear(
+        imap_account: ImapAccount) -> None:
+    with pytest.raises(MailboxError, match=r"IMAP starttls setup .* does not support STARTTLS"):
+        ImapMailbox(_imap(imap_account, imap_account.port, security="starttls")).connect()
 
 
 def test_smtps_with_a_certificate_no_trusted_ca_signed_is_retry_saying_so() -> None:
