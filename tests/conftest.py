@@ -23,7 +23,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     MAILBOT_TEST_DATABASES=all, so does every test that takes ``database`` (the slow
     kill loops too, kept on SQLite alone in CI for time)."""
     everywhere = os.environ.get("MAILBOT_TEST_DATABASES") == "all"
-    if "database" in metafunc.fixturenames and (
+    own = {name.strip() for m in metafunc.definition.iter_markers("parametrize")
+           for name in (m.args[0].split(",") if isinstance(m.args[0], str) else m.args[0])}
+    if "database" in metafunc.fixturenames and "database" not in own and (
             everywhere or metafunc.definition.get_closest_marker("both_databases")):
         metafunc.parametrize("database", BACKENDS, indirect=True)
 

@@ -55,7 +55,7 @@ def test_a_password_in_the_url_is_warned_about_and_kept_out_of_the_url(tmp_path:
     assert config.database_password == "inline"
 
 
-@pytest.mark.parametrize(("database", "named"), [
+@pytest.mark.parametrize(("section", "named"), [
     ('url = "mysql://u:pw@h/db"\n', "database.url: 'mysql' databases are not supported"),
     ('url = "postgresql+asyncpg://u@h/db"\n', "database.url: 'postgresql+asyncpg'"),
     ('url = "var/mailbot.db"\n', "database.url 'var/mailbot.db' is not an SQLAlchemy URL"),
@@ -66,9 +66,9 @@ def test_a_password_in_the_url_is_warned_about_and_kept_out_of_the_url(tmp_path:
     ('url = "postgresql+psycopg://u:inline@h/db"\npassword_env = "MAILBOT_DATABASE_PASSWORD"\n',
      "holds a password and so does"),
 ])
-def test_a_database_mistake_names_the_key(tmp_path: Path, database: str, named: str) -> None:
+def test_a_database_mistake_names_the_key(tmp_path: Path, section: str, named: str) -> None:
     with pytest.raises(ConfigError) as e:
-        _load(tmp_path, database)
+        _load(tmp_path, section)
     assert named in str(e.value)
     assert "pw@" not in str(e.value) and "inline" not in str(e.value)
 
