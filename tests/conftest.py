@@ -25,6 +25,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     everywhere = os.environ.get("MAILBOT_TEST_DATABASES") == "all"
     own = {name.strip() for m in metafunc.definition.iter_markers("parametrize")
            for name in (m.args[0].split(",") if isinstance(m.args[0], str) else m.args[0])}
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        return
     if "database" in metafunc.fixturenames and "database" not in own and (
             everywhere or metafunc.definition.get_closest_marker("both_databases")):
         metafunc.parametrize("database", BACKENDS, indirect=True)
