@@ -23,9 +23,13 @@ class App:
 
     @classmethod
     def open(cls, config: Config, *, check_schema: bool = True) -> App:
-        engine = make_engine(config.database_url)
+        engine = make_engine(config.database_url, config.database_password)
         if check_schema:
-            require_current(engine)
+            try:
+                require_current(engine)
+            except BaseException:
+                engine.dispose()
+                raise
         return cls(config, engine)
 
     @cached_property

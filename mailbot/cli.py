@@ -153,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mailbot: interrupted", file=sys.stderr)
         return 130
+    finally:
+        while _OPENED:  # a PostgreSQL connection left to the garbage collector is a leak
+            _OPENED.pop().close()
 
 
 def _command_name(args: argparse.Namespace) -> str:
@@ -190,7 +193,9 @@ def _now(args: argparse.Namespace, tz: Any) -> datetime:
 def _app(args: argparse.Namespace, *, check_schema: bool = True) -> Any:
     from mailbot.app import App
 
-    return App.open(_config(args), check_schema=check_schema)
+    app = App.open(_config(args), check_schema=check_schema)
+    _OPENED.append(app)
+    return app
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -392,6 +397,8 @@ def _instant_arg(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO 8601 date-time (example: 2023-10-16T08:00)") from e
 
+
+_OPENED: list[Any] = []  # the Apps this run opened: closed when main returns
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "db upgrade": cmd_db_upgrade, "poll": cmd_poll, "run": cmd_run, "messages": cmd_messages,

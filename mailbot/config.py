@@ -11,13 +11,14 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailbot.config_fields import (
+    DATABASE_KEYS,
     EMAIL_RE,
     OAUTH2_KEYS,
     PASSWORD_KEYS,
@@ -27,9 +28,9 @@ from mailbot.config_fields import (
     auth,
     clock,
     config_path,
+    database,
     listen_address,
     oauth2,
-    resolve_sqlite_url,
     secret,
     server,
     timezone,
@@ -140,6 +141,7 @@ class Config:
     outbox: OutboxConfig = OutboxConfig()
     board: BoardConfig | None = None
     web: WebConfig = WebConfig()
+    database_password: str = field(default="", repr=False)  # kept out of the URL and logs
 
 
 def default_config_path() -> Path:
@@ -172,9 +174,8 @@ def parse_config(raw: Mapping[str, Any], path: Path, *,
     tz = timezone(top.get("timezone", str, "Asia/Ho_Chi_Minh"))
     data_dir = config_path(base, top.get("data_dir", str, "var"))
 
-    db = top.table("database", {"url"})
-    url = db.get("url", str, f"sqlite:///{data_dir / 'mailbot.db'}")
-    url = resolve_sqlite_url(url, base)
+    url, db_password = database(top.table("database", DATABASE_KEYS), base,
+                                f"sqlite:///{data_dir / 'mailbot.db'}")
 
     imap = _imap(top.table("imap", _server_keys(ImapConfig.__dataclass_fields__)), base,
                  check_token_files)
@@ -223,7 +224,8 @@ def parse_config(raw: Mapping[str, Any], path: Path, *,
     own = {a for a in (imap.username.lower(), smtp.from_address if smtp else "") if "@" in a}
     domain = (smtp.from_address if smtp else imap.username).rpartition("@")[2] or "localhost"
     return Config(
-        path=path, timezone=tz, data_dir=data_dir, database_url=url, imap=imap,
+        path=path, timezone=tz, data_dir=data_dir, database_url=url,
+        database_password=db_password, imap=imap,
         schedule=Schedule(deadline_day=deadline_day, digest_day=digest_day,
                           digest_time=digest_time),
         ingest=ingest, units=units, own_addresses=frozenset(own),

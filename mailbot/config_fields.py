@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import re
@@ -14,12 +15,16 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from mailbot.adapters.oauth2 import OAuth2Error, load_tokens
 from mailbot.errors import ConfigError
 
 SECURITY_CHOICES = ("tls", "starttls", "plain")
 AUTH_CHOICES = ("password", "oauth2")
 PASSWORD_KEYS = frozenset({"password", "password_env", "password_file"})
+DATABASE_KEYS = {"url", "password_env", "password_file"}
 OAUTH2_KEYS = frozenset({"oauth2_provider", "oauth2_token_uri", "oauth2_tenant", "oauth2_client_id",
                          "oauth2_client_secret_env", "oauth2_client_secret_file",
                          "oauth2_token_file", "oauth2_scope"})
@@ -99,14 +104,45 @@ def config_path(base: Path, value: str) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
-def resolve_sqlite_url(url: str, base: Path) -> str:
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-        return prefix + str(base / url[len(prefix):])
-    if "://" not in url:
-        raise ConfigError(f"database.url {url!r} is not an SQLAlchemy URL "
-                          "(example: \"sqlite:///var/mailbot.db\")")
-    return url
+def database(t: Table, base: Path, default: str) -> tuple[str, str]:
+    """``[database]``: the SQLAlchemy URL (a relative SQLite path is resolved against the
+    config's folder; ``postgresql://`` means psycopg) and the password, from
+    ``password_env`` or ``password_file`` (or in the URL, warned). The URL returned never
+    holds a password, so it can be shown and logged."""
+    text = t.get("url", str, default)
+    try:
+        url = make_url(text)
+    except ArgumentError as e:
+        raise ConfigError(f"{t.key('url')} {_hidden(text)!r} is not an SQLAlchemy URL "
+                          '(example: "sqlite:///var/mailbot.db")') from e
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    if backend == "sqlite":
+        path = url.database or ""
+        if path and path != ":memory:" and not Path(path).is_absolute():
+            url = url.set(database=str(base / path))
+    elif backend == "postgresql" and driver in ("psycopg", "psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+        if importlib.util.find_spec("psycopg") is None:
+            raise ConfigError(f"{t.key('url')}: PostgreSQL needs the psycopg package: "
+                              "pip install 'mailbot[postgres]'")
+    else:
+        raise ConfigError(f"{t.key('url')}: {url.drivername!r} databases are not supported; "
+                          'use "sqlite:///PATH" or "postgresql+psycopg://USER@HOST/DATABASE"')
+    password = secret(t, base, inline=False, required=False)
+    if url.password is not None:
+        if password:
+            raise ConfigError(f"{t.key('url')} holds a password and so does "
+                              f"{t.key('password_env')} or {t.key('password_file')}: "
+                              "give only one")
+        warnings.warn(f"{t.key('url')} holds the database password; prefer "
+                      f"{t.key('password_env')} or {t.key('password_file')}", stacklevel=2)
+        password = str(url.password)
+    return url._replace(password=None).render_as_string(hide_password=False), password
+
+
+def _hidden(text: str) -> str:
+    """``text`` with anything that looks like a password in a URL masked."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", text)
 
 
 def clock(table: Table, key: str, default: str) -> time:

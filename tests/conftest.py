@@ -9,11 +9,29 @@ import pytest
 
 from tests.servers import browser as browser_server
 from tests.servers import dovecot as dovecot_server
+from tests.servers import postgres as postgres_server
 from tests.servers.dovecot import Dovecot, ImapAccount
+from tests.servers.postgres import Postgres
 from tests.servers.smtp import SmtpServer
+from tests.support import Database
 
 DOVECOT_FIXTURES = {"dovecot", "imap_account", "fresh_dovecot"}
 BROWSER_FIXTURES = {"chromium"}
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_databases`` run once on SQLite and once on PostgreSQL; with
+    MAILBOT_TEST_DATABASES=all, so does every test that takes ``database`` (the slow
+    kill loops too, kept on SQLite alone in CI for time)."""
+    everywhere = os.environ.get("MAILBOT_TEST_DATABASES") == "all"
+    own = {name.strip() for m in metafunc.definition.iter_markers("parametrize")
+           for name in (m.args[0].split(",") if isinstance(m.args[0], str) else m.args[0])}
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    if "database" in metafunc.fixturenames and "database" not in own and (
+            everywhere or metafunc.definition.get_closest_marker("both_databases")):
+        metafunc.parametrize("database", BACKENDS, indirect=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -22,14 +40,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.dovecot)
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
+def _require(reason: str | None, what: str) -> None:
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the {what} tests: {reason}", pytrace=False)
+    if reason:
+        pytest.skip(reason)
 
 
 def _require_dovecot() -> None:
-    reason = dovecot_server.missing()
-    if reason and os.environ.get("CI"):
-        pytest.fail(f"CI must run the Dovecot tests: {reason}", pytrace=False)
-    if reason:
-        pytest.skip(reason)
+    _require(dovecot_server.missing(), "Dovecot")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One private PostgreSQL cluster for the whole run; each test gets its own database."""
+    _require(postgres_server.missing(), "PostgreSQL")
+    with Postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """Where mailbot keeps its ledger in this test: SQLite in the test's folder (the
+    default), or a fresh database on the private PostgreSQL for ``both_databases`` tests."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield Database("sqlite:///var/mailbot.db")
+        return
+    server: Postgres = request.getfixturevalue("postgres")
+    name = server.create_database()
+    yield Database(server.url(name, password=False), server.password)
+    server.drop_database(name)
 
 
 @pytest.fixture(scope="session")

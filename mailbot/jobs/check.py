@@ -291,7 +291,7 @@ def database_step(cfg: Config, command: str) -> Step:
         if (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
                 and not Path(str(url.database)).exists()):
             return Step(WARN, "database", f"{url.database} does not exist yet", fix)
-        engine = make_engine(cfg.database_url)
+        engine = make_engine(cfg.database_url, cfg.database_password)
         try:
             current, head = current_revision(engine), head_revision(engine)
         finally:

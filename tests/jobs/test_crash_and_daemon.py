@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from tests.builders import JPEG, make_mail
 from tests.samples import at
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
-from tests.support import write_config
+from tests.support import Database, query, write_config
 
 pytestmark = pytest.mark.dovecot
 
@@ -28,14 +27,7 @@ def _mailbot(config: Path, *args: str) -> list[str]:
 
 
 def _ledger(config: Path) -> list[tuple[int, int, str, str | None]]:
-    db = config.parent / "var" / "mailbot.db"
-    if not db.exists():
-        return []
-    with sqlite3.connect(db, timeout=10) as conn:
-        try:
-            return conn.execute("SELECT id, uid, disposition, raw_sha256 FROM messages").fetchall()
-        except sqlite3.OperationalError:
-            return []
+    return query(config, "SELECT id, uid, disposition, raw_sha256 FROM messages")  # type: ignore[return-value]
 
 
 def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
@@ -62,12 +54,13 @@ def _start_daemon(config: Path) -> tuple[subprocess.Popen[bytes], Path]:
 
 
 def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
-        tmp_path: Path, imap_account: ImapAccount) -> None:
+        tmp_path: Path, imap_account: ImapAccount, database: Database) -> None:
     # A message whose processing was cut short waits retry_base_seconds before its next
     # attempt (and is quarantined after max_attempts: the guard against a message that
     # kills the process); here, retry at once and never give up.
     config = write_config(tmp_path, imap_account, extra_imap="batch_bytes = 300000",
-                          extra="[ingest]\nretry_base_seconds = 0\nmax_attempts = 100")
+                          extra="[ingest]\nretry_base_seconds = 0\nmax_attempts = 100",
+                          database=database)
     subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
     count = 40
     photo = JPEG * 2000  # ~0.5 MB: enough work per message for kills to land mid-pass
@@ -125,8 +118,10 @@ def test_the_daemon_files_mail_as_it_arrives_and_stops_cleanly_on_sigterm(
 
 
 def test_the_daemon_acknowledges_within_seconds_and_a_second_daemon_refuses_to_start(
-        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer) -> None:
-    config = write_config(tmp_path, imap_account, poll_interval=600, smtp=smtp_server)
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+        database: Database) -> None:
+    config = write_config(tmp_path, imap_account, poll_interval=600, smtp=smtp_server,
+                          database=database)
     proc, _ = _start_daemon(config)
     try:
         second = subprocess.run(_mailbot(config, "run"), capture_output=True, text=True,

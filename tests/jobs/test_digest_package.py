@@ -17,22 +17,24 @@ from tests.builders import DOCX, JPEG, PDF, make_mail
 from tests.samples import DOCX_TYPE, at
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
-from tests.support import BOARD, OFFICE_BOSS, Mailbot, write_config
+from tests.support import BOARD, OFFICE_BOSS, SQLITE, Database, Mailbot, write_config
 
-pytestmark = pytest.mark.dovecot
+pytestmark = [pytest.mark.dovecot, pytest.mark.both_databases]
 
 
 def _bot(tmp_path: Path, account: ImapAccount, smtp: SmtpServer,
-         capsys: pytest.CaptureFixture[str], board: str = "") -> Mailbot:
-    b = Mailbot(write_config(tmp_path, account, smtp=smtp, board=board), capsys)
+         capsys: pytest.CaptureFixture[str], board: str = "",
+         database: Database = SQLITE) -> Mailbot:
+    b = Mailbot(write_config(tmp_path, account, smtp=smtp, board=board, database=database),
+                capsys)
     b("db", "upgrade")
     return b
 
 
 @pytest.fixture
-def bot(tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+def bot(tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer, database: Database,
         capsys: pytest.CaptureFixture[str]) -> Mailbot:
-    return _bot(tmp_path, imap_account, smtp_server, capsys)
+    return _bot(tmp_path, imap_account, smtp_server, capsys, database=database)
 
 
 def _month(account: ImapAccount) -> dict[str, bytes]:
@@ -64,9 +66,9 @@ def _to(smtp: SmtpServer, address: str) -> list[EmailMessage]:
 
 
 def test_the_office_gets_a_preview_on_the_16th_and_the_board_the_package_on_the_17th_once(
-        imap_account: ImapAccount, smtp_server: SmtpServer, tmp_path: Path,
+        imap_account: ImapAccount, smtp_server: SmtpServer, tmp_path: Path, database: Database,
         capsys: pytest.CaptureFixture[str]) -> None:
-    bot = _bot(tmp_path, imap_account, smtp_server, capsys)
+    bot = _bot(tmp_path, imap_account, smtp_server, capsys, database=database)
     files = _month(imap_account)
     bot("tick", now="2023-10-16T07:59")
     assert _to(smtp_server, BOARD) == []

@@ -7,6 +7,8 @@ import email.policy
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from mailbot.app import App
 from mailbot.config import load_config
 from mailbot.jobs.alerts import mailbox_back, mailbox_down
@@ -14,6 +16,8 @@ from mailbot.jobs.outgoing import deliver_outbox
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
 from tests.support import OFFICE_BOSS, Mailbot, write_config
+
+pytestmark = pytest.mark.sqlite_only  # its tests write their own SQLite config
 
 
 def test_one_alert_per_outage_after_the_threshold_then_one_recovery_notice(

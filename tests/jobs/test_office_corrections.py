@@ -9,7 +9,7 @@ from tests.samples import at, month_of_mail
 from tests.servers.dovecot import ImapAccount
 from tests.support import Mailbot
 
-pytestmark = pytest.mark.dovecot
+pytestmark = [pytest.mark.dovecot, pytest.mark.both_databases]
 
 
 def _poll_month(account: ImapAccount, bot: Mailbot) -> dict[str, dict]:

@@ -30,7 +30,7 @@ from tests.samples import DOCX_TYPE, at
 from tests.servers.dovecot import ImapAccount
 from tests.support import Mailbot, write_config
 
-pytestmark = pytest.mark.dovecot
+pytestmark = [pytest.mark.dovecot, pytest.mark.sqlite_only]  # SQLite's online backup
 NOW = datetime(2023, 10, 16, 1, 0, tzinfo=UTC)
 
 

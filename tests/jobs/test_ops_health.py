@@ -28,6 +28,8 @@ from tests.samples import at
 from tests.servers.dovecot import ImapAccount
 from tests.support import Mailbot, write_config
 
+pytestmark = pytest.mark.both_databases
+
 T0 = datetime(2023, 10, 16, 1, 0, tzinfo=UTC)
 MAX = timedelta(minutes=30)
 EVERY = timedelta(minutes=5)

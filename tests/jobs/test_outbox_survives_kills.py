@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -17,18 +16,14 @@ from tests.jobs.test_crash_and_daemon import _mailbot, _wait_for
 from tests.samples import at
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
-from tests.support import write_config
+from tests.support import Database, query, write_config
 
-pytestmark = pytest.mark.dovecot
+pytestmark = [pytest.mark.dovecot, pytest.mark.both_databases]
 NOW = "2023-10-06T09:01"
 
 
 def _outbox(config: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(config.parent / "var" / "mailbot.db", timeout=10) as conn:
-        try:
-            return conn.execute("SELECT kind, status FROM outbox ORDER BY id").fetchall()
-        except sqlite3.OperationalError:
-            return []
+    return query(config, "SELECT kind, status FROM outbox ORDER BY id")  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -59,9 +54,9 @@ def _tick(config: Path) -> subprocess.Popen[bytes]:
 
 def test_killed_after_the_outbox_commit_but_before_sending_it_is_sent_once_after_restart(
         tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
-        silent_smtp: SmtpServer) -> None:
+        silent_smtp: SmtpServer, database: Database) -> None:
     imap_account.append(make_mail(), internaldate=at(6, 9))
-    config = write_config(tmp_path, imap_account, smtp=silent_smtp)
+    config = write_config(tmp_path, imap_account, smtp=silent_smtp, database=database)
     subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
     proc = _tick(config)
     assert _wait_for(lambda: _outbox(config) == [("ack", "pending")], 20)
@@ -69,7 +64,7 @@ def test_killed_after_the_outbox_commit_but_before_sending_it_is_sent_once_after
     proc.wait(timeout=10)
     assert _outbox(config) == [("ack", "pending")]
 
-    config = write_config(tmp_path, imap_account, smtp=smtp_server)
+    config = write_config(tmp_path, imap_account, smtp=smtp_server, database=database)
     for _ in range(2):
         subprocess.run(_mailbot(config, "--now", NOW, "tick"), check=True, capture_output=True,
                        timeout=60)
@@ -78,9 +73,10 @@ def test_killed_after_the_outbox_commit_but_before_sending_it_is_sent_once_after
 
 
 def test_killed_after_data_was_sent_it_becomes_unknown_and_is_never_resent(
-        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer) -> None:
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+        database: Database) -> None:
     imap_account.append(make_mail(), internaldate=at(6, 9))
-    config = write_config(tmp_path, imap_account, smtp=smtp_server)
+    config = write_config(tmp_path, imap_account, smtp=smtp_server, database=database)
     subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
     smtp_server.hang_next(1)  # reads the message, never answers the final dot
     proc = _tick(config)

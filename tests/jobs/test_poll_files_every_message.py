@@ -11,7 +11,7 @@ from tests.samples import month_of_mail
 from tests.servers.dovecot import ImapAccount
 from tests.support import Mailbot
 
-pytestmark = pytest.mark.dovecot
+pytestmark = [pytest.mark.dovecot, pytest.mark.both_databases]
 
 
 def _fill(account: ImapAccount) -> dict[str, int]:

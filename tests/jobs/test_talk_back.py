@@ -13,15 +13,16 @@ from tests.builders import PDF, make_mail
 from tests.samples import at
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
-from tests.support import OFFICE_BOSS, Mailbot, write_config
+from tests.support import OFFICE_BOSS, Database, Mailbot, write_config
 
-pytestmark = pytest.mark.dovecot
+pytestmark = [pytest.mark.dovecot, pytest.mark.both_databases]
 
 
 @pytest.fixture
-def bot(tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+def bot(tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer, database: Database,
         capsys: pytest.CaptureFixture[str]) -> Mailbot:
-    b = Mailbot(write_config(tmp_path, imap_account, smtp=smtp_server), capsys)
+    b = Mailbot(write_config(tmp_path, imap_account, smtp=smtp_server, database=database),
+                capsys)
     b("db", "upgrade")
     return b
 

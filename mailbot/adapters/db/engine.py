@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,24 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from mailbot.errors import ConfigError, StorageError
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, full fsync, foreign keys and a busy timeout."""
+def make_engine(url: str, password: str = "") -> Engine:
+    """An engine for ``url`` (and ``password``, kept out of every message); SQLite gets
+    WAL, full fsync, foreign keys and a busy timeout; PostgreSQL a connect timeout and
+    a check that a pooled connection is still alive (the server may have restarted)."""
+    options: dict[str, Any] = {}
     try:
         parsed = make_url(url)
+        if password:
+            parsed = parsed.set(password=password)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed)
+        if parsed.get_backend_name() == "postgresql":
+            options = dict(pool_pre_ping=True, connect_args={
+                "connect_timeout": 10, "application_name": "mailbot"})
+        engine = create_engine(parsed, **options)
     except (ArgumentError, NoSuchModuleError) as e:
-        raise ConfigError(f"database.url {url!r} cannot be used: {e}") from e
+        shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+        raise ConfigError(f"database.url {shown!r} cannot be used: {e}") from e
     except OSError as e:
         raise StorageError(f"cannot create the database folder for {url!r}: {e.strerror}") from e
     if engine.dialect.name == "sqlite":

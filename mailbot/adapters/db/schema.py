@@ -53,6 +53,45 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class MailText(TypeDecorator[str]):
+    """Text that came in mail, fitted to what every backend stores.
+
+    PostgreSQL refuses NUL in text and enforces a String's length where SQLite ignores
+    both, and its btree index refuses entries over 2704 bytes: so NUL becomes U+FFFD, and
+    a value too long for its column is clipped (to ``length`` characters and at most
+    2000 bytes of UTF-8). A hostile header can then never make a ledger write fail; the
+    raw message keeps the original. Comparisons clip the same way, so they still match.
+    """
+
+    impl: type[String] = Text
+    cache_ok = True
+    MAX_BYTES = 2000
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = value.replace("\x00", "\ufffd")
+        return value if self.length is None else clip(value, self.length, self.MAX_BYTES)
+
+    @property
+    def length(self) -> int | None:
+        return getattr(self.impl, "length", None)
+
+
+class MailString(MailText):
+    """A String(length) column holding text from mail: see MailText."""
+
+    impl = String
+    cache_ok = True
+
+
+def clip(text: str, chars: int, max_bytes: int) -> str:
+    """``text`` cut to at most ``chars`` characters and ``max_bytes`` bytes of UTF-8."""
+    text = text[:chars]
+    data = text.encode("utf-8", "surrogatepass")
+    return text if len(data) <= max_bytes else data[:max_bytes].decode("utf-8", "ignore")
+
+
 mailbox_state = Table(
     "mailbox_state",
     metadata,
@@ -70,22 +109,22 @@ messages = Table(
     Column("folder", String(255), nullable=False),
     Column("uidvalidity", BigInteger, nullable=False),
     Column("uid", BigInteger, nullable=False),
-    Column("message_id", String(998)),
+    Column("message_id", MailString(998)),
     Column("raw_sha256", String(64)),  # NULL for baseline mail (never fetched),
     Column("raw_size", BigInteger, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
-    Column("from_addr", String(320)),
-    Column("from_name", String(998)),
-    Column("subject", Text),
+    Column("from_addr", MailString(320)),
+    Column("from_name", MailString(998)),
+    Column("subject", MailText),
     Column("disposition", String(16), nullable=False),
-    Column("reason", Text, nullable=False, default=""),
+    Column("reason", MailText, nullable=False, default=""),
     Column("unit", String(64)),
     Column("period", String(7)),
     Column("late", Boolean, nullable=False, default=False),
-    Column("body_text", Text),
+    Column("body_text", MailText),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime),
-    Column("last_error", Text),
+    Column("last_error", MailText),
     Column("created_at", UTCDateTime, nullable=False),
     Column("processed_at", UTCDateTime),
     UniqueConstraint("folder", "uidvalidity", "uid", name="uq_messages_identity"),
@@ -100,9 +139,9 @@ attachments = Table(
     Column("id", Integer, primary_key=True),
     Column("message", Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("filename", Text, nullable=False),
-    Column("display_name", String(255), nullable=False),
-    Column("content_type", String(255), nullable=False),
+    Column("filename", MailText, nullable=False),
+    Column("display_name", MailString(255), nullable=False),
+    Column("content_type", MailString(255), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("from_forward", Boolean, nullable=False, default=False),
@@ -112,7 +151,7 @@ attachments = Table(
 learned_addresses = Table(
     "learned_addresses",
     metadata,
-    Column("email", String(320), primary_key=True),
+    Column("email", MailString(320), primary_key=True),
     Column("unit", String(64), nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
     Column("source_message", Integer, ForeignKey("messages.id", ondelete="SET NULL")),
@@ -121,12 +160,12 @@ learned_addresses = Table(
 bouncing_addresses = Table(
     "bouncing_addresses",
     metadata,
-    Column("email", String(320), primary_key=True),
+    Column("email", MailString(320), primary_key=True),
     Column("first_at", UTCDateTime, nullable=False),
     Column("last_at", UTCDateTime, nullable=False),
     Column("count", Integer, nullable=False),
     Column("last_message", Integer, ForeignKey("messages.id", ondelete="SET NULL")),
-    Column("diagnostic", Text, nullable=False, default=""),
+    Column("diagnostic", MailText, nullable=False, default=""),
 )
 
 # Everything mailbot sends: a row (with its unique key and Message-ID) is committed
@@ -142,14 +181,14 @@ outbox = Table(
     Column("step", String(64), nullable=False, default=""),
     Column("message", Integer, ForeignKey("messages.id", ondelete="SET NULL")),
     Column("to_addrs", Text, nullable=False),  # comma-separated, lower-case
-    Column("subject", Text, nullable=False),
+    Column("subject", MailText, nullable=False),
     Column("message_id", String(998), nullable=False, unique=True),
     Column("raw", LargeBinary, nullable=False),
     Column("status", String(16), nullable=False),  # pending, sending, sent, failed, unknown
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime),
-    Column("last_error", Text),
-    Column("refused", Text),
+    Column("last_error", MailText),
+    Column("refused", MailText),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Index("ix_outbox_status", "status", "next_attempt_at"),
