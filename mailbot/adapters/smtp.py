@@ -85,19 +85,26 @@ class _Broken(Exception):
 
 
 def deliver(cfg: SmtpConfig, batch: Sequence[Outgoing], *,
-            before_data: BeforeData | None = None) -> list[Outcome]:
-    return asyncio.run(deliver_async(cfg, batch, before_data=before_data))
+            before_data: BeforeData | None = None,
+            after: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    return asyncio.run(deliver_async(cfg, batch, before_data=before_data, after=after))
 
 
 async def deliver_async(cfg: SmtpConfig, batch: Sequence[Outgoing], *,
-                        before_data: BeforeData | None = None) -> list[Outcome]:
+                        before_data: BeforeData | None = None,
+                        after: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """One Outcome per email, in order. ``before_data(key)`` runs once the recipients
-    are accepted, just before DATA; False means "do not send" (exceptions propagate)."""
+    are accepted, just before DATA; False means "do not send" (exceptions propagate).
+    ``after(outcome)`` runs as soon as each email's outcome is known, before the next
+    one is tried: a process killed mid-batch has recorded every reply it received."""
     conn, outcomes = _Connection(cfg), list[Outcome]()
     try:
         for item in batch:
-            outcomes.append(await conn.send(item, before_data) if not conn.stop else
-                            Outcome(item.key, "retry", f"not tried: {conn.stop}"))
+            outcome = (await conn.send(item, before_data) if not conn.stop else
+                       Outcome(item.key, "retry", f"not tried: {conn.stop}"))
+            outcomes.append(outcome)
+            if after is not None:
+                after(outcome)
     finally:
         await conn.close()
     counts = ", ".join(f"{n} {s}" for s, n in Counter(o.status for o in outcomes).items())

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from mailbot.adapters.db.outbox import NewEmail, Outbox
 from mailbot.adapters.mime import build_message, make_message_id
 from mailbot.adapters.render import render
-from mailbot.adapters.smtp import Outgoing, deliver
+from mailbot.adapters.smtp import Outcome, Outgoing, deliver
 from mailbot.app import App
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,14 @@ def _deliver_batch(app: App, box: Outbox, batch: list[Outgoing], now: datetime
     assert smtp is not None
     cfg = app.config.outbox
     outcomes: Counter[str] = Counter()
-    for result in deliver(smtp, batch, before_data=box.claim):
+
+    def record(result: Outcome) -> None:
+        # Each reply is committed as it comes: were the process killed later in the
+        # batch, the emails the server already took would otherwise stay `sending`
+        # and be reported `unknown` at the next start.
         status, detail, retry_at = result.status, result.detail, None
         if status == "skipped":
-            continue  # another worker claimed it first and sends it
+            return  # another worker claimed it first and sends it
         if status == "retry":
             attempts = box.attempts(result.key) + 1
             if attempts >= cfg.max_attempts:
@@ -97,4 +101,6 @@ def _deliver_batch(app: App, box: Outbox, batch: list[Outgoing], now: datetime
         outcomes[status] += 1
         if status in ("failed", "unknown"):
             log.warning("outbox #%d %s: %s", result.key, status, detail)
+
+    deliver(smtp, batch, before_data=box.claim, after=record)
     return outcomes
