@@ -4,16 +4,26 @@ A blob's name is the SHA-256 of its bytes, so no name that came in by mail ever
 becomes a path, and the same photo sent twice is stored once. Writes go to a temp
 file in the same folder, are fsynced, renamed into place and the folder fsynced:
 after ``put`` returns, the bytes survive a crash or power cut.
+
+A temp file's name carries its writer's pid (``.tmp-<pid>-...``): one whose writer was
+killed mid-write is swept away by ``sweep_temps`` and never mistaken for a live one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 
 from mailbot.errors import StorageError
+
+TEMP_PREFIX = ".tmp-"  # mailbot.jobs.backup skips these too
+_TEMP_PID = re.compile(r"\.tmp-(\d+)-")
+UNNAMED_TEMP_AGE = 24 * 3600  # a temp file without a pid (older versions): this old, it is dead
 
 
 class BlobStore:
@@ -33,7 +43,7 @@ class BlobStore:
             return digest
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_temp_prefix())
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
@@ -70,9 +80,23 @@ class BlobStore:
     def temp_path(self) -> Path:
         """A fresh path inside the store's folder, for a file to be put_file'd."""
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=_temp_prefix())
         os.close(fd)
         return Path(tmp)
+
+    def sweep_temps(self) -> int:
+        """Delete temp files whose writing process is gone (killed mid-write); returns
+        how many. Files of a live writer are left alone, so this is safe at any time."""
+        removed = 0
+        for path in [*self.root.glob(f"{TEMP_PREFIX}*"), *self.root.glob(f"*/{TEMP_PREFIX}*")]:
+            found = _TEMP_PID.match(path.name)
+            with contextlib.suppress(OSError):
+                dead = (not _alive(int(found.group(1))) if found else
+                        time.time() - path.stat().st_mtime > UNNAMED_TEMP_AGE)
+                if dead:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     def get(self, sha256: str) -> bytes:
         try:
@@ -82,6 +106,20 @@ class BlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+
+def _temp_prefix() -> str:
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _fsync_dir(path: Path) -> None:
