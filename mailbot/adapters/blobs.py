@@ -12,14 +12,16 @@ killed mid-write is swept away by ``sweep_temps`` and never mistaken for a live 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from mailbot.errors import StorageError
+from mailbot.errors import DiskFullError, StorageError
 
 TEMP_PREFIX = ".tmp-"  # mailbot.jobs.backup skips these too
 _TEMP_PID = re.compile(r"\.tmp-(\d+)-")
@@ -55,8 +57,20 @@ class BlobStore:
                 raise
             _fsync_dir(target.parent)
         except OSError as e:
-            raise StorageError(f"cannot store a file in {target.parent}: {e.strerror}") from e
+            raise self._error(e, f"cannot store a file in {target.parent}", len(data)) from e
         return digest
+
+    def _error(self, e: OSError, what: str, size: int) -> StorageError:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            try:
+                free = f"{shutil.disk_usage(self.root).free:,} bytes free"
+            except OSError:
+                free = "free space unknown"
+            return DiskFullError(
+                f"no space left in {self.root} (data_dir): {size:,} bytes needed, {free}; "
+                "nothing was half-written: free some space and mailbot goes on from this "
+                "message")
+        return StorageError(f"{what}: {e.strerror}")
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Move the finished file ``source`` (on the same filesystem) into the store,
@@ -74,7 +88,7 @@ class BlobStore:
             os.replace(source, target)
             _fsync_dir(target.parent)
         except OSError as e:
-            raise StorageError(f"cannot store {source.name} in {self.root}: {e.strerror}") from e
+            raise self._error(e, f"cannot store {source.name} in {self.root}", size) from e
         return digest.hexdigest(), size
 
     def temp_path(self) -> Path:

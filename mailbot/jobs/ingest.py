@@ -24,7 +24,7 @@ from mailbot.adapters.parse import ParseLimits, parse_mail
 from mailbot.adapters.parse_headers import first_address, first_headers, header_text, message_ids
 from mailbot.app import App
 from mailbot.core.model import Address, Disposition
-from mailbot.errors import ParseError
+from mailbot.errors import DiskFullError, ParseError
 from mailbot.jobs.acks import with_ack
 from mailbot.jobs.filing import file_mail
 
@@ -84,17 +84,22 @@ def _claim_batch(app: App, mailbox: Mailbox, batch: list[Envelope], now: datetim
                  summary: PollSummary) -> None:
     old = [e for e in batch if _is_baseline(app, e)]
     new = [e for e in batch if not _is_baseline(app, e)]
-    claims: list[Claim] = []
-    if old:
-        heads = mailbox.headers(old)
-        claims += [_baseline_claim(app, mailbox.uidvalidity, e, heads[e.uid])
-                   for e in old if e.uid in heads]
-    for f in mailbox.fetch(new) if new else []:
-        sha = app.raw_mail.put(f.raw)
-        claims.append(Claim(folder=app.config.imap.folder, uidvalidity=mailbox.uidvalidity,
-                            uid=f.uid, message_id=_identity(f.raw)[0], raw_sha256=sha,
-                            raw_size=len(f.raw), received_at=f.internaldate))
-    for c in sorted(claims, key=lambda c: c.uid):  # UID order: last_uid only moves forward
+    heads = mailbox.headers(old) if old else {}
+    bodies = {f.uid: f for f in mailbox.fetch(new)} if new else {}
+    # One message at a time in UID order, its bytes stored just before its claim: when
+    # storing fails (disk full) every earlier message is claimed, this one and the
+    # rest are not, and last_uid stops right before it; no file is left unclaimed.
+    for env in sorted(batch, key=lambda e: e.uid):
+        if env.uid in heads:
+            c = _baseline_claim(app, mailbox.uidvalidity, env, heads[env.uid])
+        elif env.uid in bodies:
+            f = bodies.pop(env.uid)
+            c = Claim(folder=app.config.imap.folder, uidvalidity=mailbox.uidvalidity,
+                      uid=f.uid, message_id=_identity(f.raw)[0],
+                      raw_sha256=app.raw_mail.put(f.raw), raw_size=len(f.raw),
+                      received_at=f.internaldate)
+        else:
+            continue  # expunged before it could be fetched
         _, needs_work = app.store.claim(c, now)
         if c.baseline_reason:
             summary.outcomes[Disposition.BASELINE.value] += 1
@@ -150,6 +155,10 @@ def process_one(app: App, p: Pending, now: datetime, *, assign_to: str | None = 
         filing = with_ack(app, mail, filing, p.id, p.received_at, now)
         app.store.file(p.id, filing, now)
         return filing.verdict.disposition.value
+    except DiskFullError:
+        # Not this message's fault: leave it pending (not quarantined) and stop the pass.
+        app.store.fail(p.id, "data_dir is full", quarantine=False, now=now)
+        raise
     except ParseError as e:
         # Same bytes, same parser, same error: retrying cannot help; the office can
         # replay it with `mailbot reprocess` after an upgrade.
