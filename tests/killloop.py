@@ -4,11 +4,11 @@ mailbox and sends the acknowledgements, restarted each time, then audited.
 Used by tests/jobs/test_kill_loop.py (a short run in CI) and scripts/kill_loop.py (the
 full count). Real servers on loopback: a private Dovecot and the recording SMTP server.
 
-Where the kills land: each round picks what the daemon should be doing when it dies
-(claiming new mail, processing claimed mail, or sending acknowledgements), waits until
-it has visibly done a random amount of that (1 to about twice its fair share of what is
-left), then a random few milliseconds more, and sends SIGKILL. The instant of each kill
-is therefore random within real work, not only at start-up.
+Where the kills land: a third of the rounds each aim at one thing the daemon does
+(claiming new mail, processing claimed mail, sending acknowledgements; with all that
+done, start-up); a round waits until the daemon has visibly done a random amount of it
+(1 to about twice its fair share of what is left), then a random few milliseconds more,
+and sends SIGKILL. The instant of each kill is therefore random within real work.
 
 The audit, from the database, the file stores and what the SMTP server received:
 every message exactly once in the ledger and filed; one acknowledgement row per
@@ -163,11 +163,18 @@ class _State:
         return len(self.smtp.messages)
 
     def unsent(self) -> int:
-        return self._scalar("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
+        """Emails still to go (one `sending` at a kill becomes `unknown`: never sent)."""
+        return self._scalar("SELECT count(*) FROM outbox WHERE status = 'pending'")
 
     def sending(self) -> set[int]:
-        with sqlite3.connect(self.db, timeout=5) as conn:
-            return {r[0] for r in conn.execute("SELECT id FROM outbox WHERE status = 'sending'")}
+        for _ in range(50):
+            try:
+                with sqlite3.connect(self.db, timeout=5) as conn:
+                    return {r[0] for r in conn.execute(
+                        "SELECT id FROM outbox WHERE status = 'sending'")}
+            except sqlite3.OperationalError:
+                time.sleep(0.1)
+        raise AssertionError(f"cannot read the outbox in {self.db}")
 
 
 def _wait(check: Callable[[], bool], timeout: float, proc: subprocess.Popen[bytes]) -> bool:
@@ -198,21 +205,31 @@ def run(count: int, kills: int, root: Path, *, seed: int = 20231017,
         by_phase: Counter[str] = Counter()
         daemon_log = root / "daemon.log"
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        for round_ in range(kills):
+        # A third of the kills aimed at each phase, in pipeline order; a phase whose
+        # work is all done passes its kills on to the next.
+        plan = (["claim"] * (kills // 3) + ["process"] * (kills // 3)
+                + ["send"] * (kills - 2 * (kills // 3)))
+        for round_, planned in enumerate(plan):
+            # "send": acknowledgements still to go (an `unknown` one never arrives).
             left = {"claim": count - state.claimed(),
                     "process": count - state.processed(),
-                    "send": count - state.sent()}
-            phases = [p for p in PHASES if left[p] > 0]
-            if not phases:
-                break
-            phase = rng.choice(phases)
+                    "send": count - state.processed() + state.unsent()}
+            # With all the work done, the kills left land in start-up (lease, catch-up,
+            # connecting, the first poll), after a random 0.2-1.5 s.
+            phase = next((p for p in PHASES[PHASES.index(planned):] if left[p] > 0),
+                         "start-up")
             metric = {"claim": state.claimed, "process": state.processed,
-                      "send": state.sent}[phase]
-            share = max(1, 2 * left[phase] // (kills - round_ + 1))
-            target = metric() + rng.randint(1, share)
+                      "send": state.sent}.get(phase)
+            # Every restart also gets on with the later phases: spread over all kills left.
+            share = max(1, 2 * left.get(phase, 0) // (len(plan) - round_ + 1))
+            target = (metric() if metric else 0) + rng.randint(1, share)
             with daemon_log.open("ab") as out:
                 proc = subprocess.Popen([*mailbot, "run"], stdout=out, stderr=out, env=env)
-            reached = _wait(lambda m=metric, t=target: m() >= t, 120, proc)
+            if metric is None:
+                time.sleep(rng.uniform(0.2, 1.5))
+                reached = True
+            else:
+                reached = _wait(lambda m=metric, t=target: m() >= t, 30, proc)
             time.sleep(rng.uniform(0, 0.03))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
@@ -230,7 +247,8 @@ def run(count: int, kills: int, root: Path, *, seed: int = 20231017,
         started_before = daemon_log.read_text(errors="replace").count("connected (IDLE")
         done = _wait(lambda: daemon_log.read_text(errors="replace").count("connected (IDLE")
                      > started_before and state.processed() == count
-                     and state.claimed() == count and state.unsent() == 0, 300, proc)
+                     and state.claimed() == count and state.unsent() == 0
+                     and not state.sending(), 300, proc)
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
         if not done or code != 0:
