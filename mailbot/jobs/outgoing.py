@@ -16,6 +16,7 @@ from mailbot.app import App
 
 log = logging.getLogger(__name__)
 BATCH_BYTES = 40 * 2**20  # one SMTP connection carries at most this much
+SERVER_RETRY_MAX = timedelta(minutes=30)  # while the server is down or over quota
 _delivering = threading.Lock()  # the daemon's threads deliver one batch at a time
 
 
@@ -91,11 +92,16 @@ def _deliver_batch(app: App, box: Outbox, batch: list[Outgoing], now: datetime
             return  # another worker claimed it first and sends it
         if status == "retry":
             attempts = box.attempts(result.key) + 1
-            if attempts >= cfg.max_attempts:
+            if attempts >= cfg.max_attempts and not result.server_wide:
                 status, detail = "failed", f"gave up after {attempts} attempts: {detail}"
             else:
+                # An outage or a quota is waited out however long it lasts, retrying at
+                # least every SERVER_RETRY_MAX so the mail goes soon after it ends.
                 status = "pending"
-                retry_at = now + timedelta(seconds=cfg.retry_base_seconds * 2 ** attempts)
+                delay = cfg.retry_base_seconds * 2 ** min(attempts, 16)
+                if result.server_wide:
+                    delay = min(delay, SERVER_RETRY_MAX.total_seconds())
+                retry_at = now + timedelta(seconds=delay)
         box.finish(result.key, status, detail, now, retry_at=retry_at,
                    refused=result.refused)
         outcomes[status] += 1
