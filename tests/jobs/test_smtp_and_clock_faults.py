@@ -76,3 +76,51 @@ def test_gmails_daily_quota_for_a_whole_day_is_waited_out_not_given_up(
     bot("tick", now="2023-10-07T09:00")
     (row,) = bot.json("outbox")
     assert row["status"] == "sent" and len(smtp_server.messages) == 1
+
+
+def test_a_daemon_down_from_before_to_after_the_digest_hour_sends_the_package_once_when_back(
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bot = _bot(tmp_path, imap_account, smtp_server, capsys)
+    _month(imap_account)
+    bot("tick", now="2023-10-15T09:00")  # then down over the 16th (preview) and the 17th
+    assert _to(smtp_server, BOARD) == []
+    bot("tick", now="2023-10-19T10:00")  # back two days late: within the 10-day window
+    assert len(_to(smtp_server, BOARD)) == 1
+    for now in ("2023-10-19T10:05", "2023-10-20T08:00", "2023-10-25T08:00"):
+        bot("tick", now=now)
+    assert len(_to(smtp_server, BOARD)) == 1
+    assert max(_message_ids(smtp_server).values()) == 1
+
+
+def test_a_daemon_back_after_the_catch_up_window_leaves_the_package_to_the_office(
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bot = _bot(tmp_path, imap_account, smtp_server, capsys)
+    _month(imap_account)
+    bot("tick", now="2023-10-15T09:00")
+    bot("tick", now="2023-10-27T09:00")  # 11 days after the freeze: too stale to mail alone
+    assert _to(smtp_server, BOARD) == []
+    bot("digest", "send", "--period", "2023-10", now="2023-10-27T09:05")
+    assert len(_to(smtp_server, BOARD)) == 1
+
+
+def test_a_clock_that_jumps_back_and_forth_sends_nothing_twice(
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bot = _bot(tmp_path, imap_account, smtp_server, capsys)
+    _month(imap_account)
+    for now in ("2023-10-10T10:00", "2023-10-14T08:00", "2023-10-16T08:00",
+                "2023-10-17T08:00"):
+        bot("tick", now=now)
+    sent = Counter(r["kind"] for r in bot.json("outbox"))
+    assert sent["reminder"] >= 2 and sent["ack"] == 2 and len(_to(smtp_server, BOARD)) == 1
+    count = len(smtp_server.messages)
+    # NTP steps the clock back a day, then a week, then a month; then forward again.
+    for now in ("2023-10-16T08:00", "2023-10-17T07:59", "2023-10-14T08:00",
+                "2023-10-10T08:00", "2023-09-17T08:00", "2023-10-17T08:00",
+                "2023-10-18T09:00"):
+        bot("tick", now=now)
+    assert len(smtp_server.messages) == count
+    assert Counter(r["kind"] for r in bot.json("outbox")) == sent
+    assert max(_message_ids(smtp_server).values()) == 1
