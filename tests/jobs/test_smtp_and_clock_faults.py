@@ -124,3 +124,19 @@ def test_a_clock_that_jumps_back_and_forth_sends_nothing_twice(
     assert len(smtp_server.messages) == count
     assert Counter(r["kind"] for r in bot.json("outbox")) == sent
     assert max(_message_ids(smtp_server).values()) == 1
+
+
+def test_a_reminder_with_one_recipient_refused_is_sent_to_the_other_and_the_refusal_recorded(
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bot = _bot(tmp_path, imap_account, smtp_server, capsys)
+    smtp_server.refuse("vanthu.hoanghia@gmail.com", 550, "5.1.1 The email account does not exist")
+    bot("tick", now="2023-10-10T08:00")
+    (row,) = [r for r in bot.json("outbox") if r["unit"] == "hoa-nghia"]
+    assert row["status"] == "sent"
+    assert row["refused"] == "vanthu.hoanghia@gmail.com: 550 5.1.1 The email account does not exist"
+    unit = "ubndhoanghia@example.gov.vn"
+    (got,) = [m for m in smtp_server.messages if unit in m.rcpt_tos]
+    assert got.rcpt_tos == (unit,)
+    bot("tick", now="2023-10-10T09:00")
+    assert len([m for m in smtp_server.messages if unit in m.rcpt_tos]) == 1  # not re-sent
