@@ -73,6 +73,7 @@ def poll(app: App, mailbox: Mailbox, now: datetime, progress: Progress | None = 
         if progress:
             progress(done, len(envelopes))
     summary.outcomes.update(process_due(app, now))  # retries that have come due
+    app.store.finish_pass(cfg.imap.folder, now)
     return summary
 
 

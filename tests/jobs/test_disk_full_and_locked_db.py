@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.adapters.db import engine
+from mailbot.cli import main
 from tests.builders import JPEG, make_mail
 from tests.samples import at
 from tests.servers.dovecot import ImapAccount
@@ -59,6 +60,13 @@ def _files(store: Path) -> list[str]:
     return sorted(str(p.relative_to(store)) for p in store.rglob("*") if p.is_file())
 
 
+def _health(bot: Mailbot, now: str) -> str:
+    """`mailbot health` output, whatever its exit code."""
+    bot.capsys.readouterr()
+    main(["--config", str(bot.config), "--now", now, "health"])
+    return bot.capsys.readouterr().out
+
+
 def _last_uid(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT last_uid FROM mailbox_state").fetchone()[0])
@@ -83,6 +91,9 @@ def test_a_full_data_dir_stops_before_the_message_that_does_not_fit_and_goes_on_
     assert _last_uid(small_disk / "mailbot.db") == 1  # not past the message not filed
     stored = _files(small_disk / "mail")
     assert len(stored) == 1 and not any(".tmp-" in f for f in stored)
+    health = _health(bot, "2023-10-10T11:01")
+    assert "FAIL poll      folder 'INBOX' has never been polled; a pass started 60 s ago " \
+           "but did not complete" in health
 
     filler.unlink()  # space returns
     bot("poll", now="2023-10-10T11:05")
@@ -92,6 +103,7 @@ def test_a_full_data_dir_stops_before_the_message_that_does_not_fit_and_goes_on_
     assert len(_files(small_disk / "mail")) == 2
     bot("poll", now="2023-10-10T11:10")
     assert len(bot.ledger()) == 2  # filed once
+    assert "OK   poll      folder 'INBOX' polled 60 s ago" in _health(bot, "2023-10-10T11:11")
 
 
 def test_a_full_data_dir_while_processing_leaves_the_message_pending_not_quarantined(
