@@ -85,12 +85,13 @@ def test_a_full_data_dir_stops_before_the_message_that_does_not_fit_and_goes_on_
     err = bot("poll", now="2023-10-10T11:00", expect=1)
     assert "no space left in" in err and str(small_disk / "mail") in err
     assert "(data_dir)" in err and "bytes needed" in err and "bytes free" in err
-    # The first message is claimed (its bytes stored, its row committed); the pass
-    # stopped before processing it, which the next pass does.
-    assert [(m["uid"], m["disposition"]) for m in bot.ledger()] == [(1, "pending")]
-    assert _last_uid(small_disk / "mailbot.db") == 1  # not past the message not filed
+    # At most the first message is claimed (its bytes stored, its row committed, not yet
+    # processed); the second has no row, and last_uid is not past the first.
+    ledger = bot.ledger()
+    assert [(m["uid"], m["disposition"]) for m in ledger] in ([], [(1, "pending")])
+    assert _last_uid(small_disk / "mailbot.db") == len(ledger)
     stored = _files(small_disk / "mail")
-    assert len(stored) == 1 and not any(".tmp-" in f for f in stored)
+    assert len(stored) <= 1 and not any(".tmp-" in f for f in stored)
     health = _health(bot, "2023-10-10T11:01")
     assert "FAIL poll      folder 'INBOX' has never been polled; a pass started 60 s ago " \
            "but did not complete" in health
