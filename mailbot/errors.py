@@ -22,5 +22,9 @@ class StorageError(MailbotError):
     """Writing to data_dir or the database failed."""
 
 
+class DiskFullError(StorageError):
+    """data_dir has no room: nothing a retry of one message can fix; wait for space."""
+
+
 class NotFound(MailbotError):
     """A message, unit or period named on the command line does not exist."""

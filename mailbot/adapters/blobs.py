@@ -4,18 +4,30 @@ A blob's name is the SHA-256 of its bytes, so no name that came in by mail ever
 becomes a path, and the same photo sent twice is stored once. Writes go to a temp
 file in the same folder, are fsynced, renamed into place and the folder fsynced:
 after ``put`` returns, the bytes survive a crash or power cut.
+
+A temp file's name carries its writer's pid (``.tmp-<pid>-...``): one whose writer was
+killed mid-write is swept away by ``sweep_temps`` and never mistaken for a live one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
+import re
+import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mailbot.errors import StorageError
+from mailbot.errors import DiskFullError, StorageError
+
+TEMP_PREFIX = ".tmp-"  # mailbot.jobs.backup skips these too
+_TEMP_PID = re.compile(r"\.tmp-(\d+)-")
+UNNAMED_TEMP_AGE = 24 * 3600  # a temp file without a pid (older versions): this old, it is dead
 
 _WRITERS = 8
 
@@ -39,7 +51,7 @@ class BlobStore:
             return digest
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_temp_prefix())
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
@@ -53,7 +65,7 @@ class BlobStore:
             if durable:
                 _fsync_dir(target.parent)
         except OSError as e:
-            raise StorageError(f"cannot store a file in {target.parent}: {e.strerror}") from e
+            raise self._error(e, f"cannot store a file in {target.parent}", len(data)) from e
         return digest
 
     def put_many(self, items: Sequence[bytes], *, durable: bool = True) -> list[str]:
@@ -77,7 +89,19 @@ class BlobStore:
                 list(pool.map(_fsync_file, files))
                 list(pool.map(_fsync_dir, folders))
         except OSError as e:
-            raise StorageError(f"cannot flush files to disk in {self.root}: {e.strerror}") from e
+            raise self._error(e, f"cannot flush files to disk in {self.root}", 0) from e
+
+    def _error(self, e: OSError, what: str, size: int) -> StorageError:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            try:
+                free = f"{shutil.disk_usage(self.root).free:,} bytes free"
+            except OSError:
+                free = "free space unknown"
+            return DiskFullError(
+                f"no space left in {self.root} (data_dir): {size:,} bytes needed, {free}; "
+                "nothing was half-written: free some space and mailbot goes on from this "
+                "message")
+        return StorageError(f"{what}: {e.strerror}")
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Move the finished file ``source`` (on the same filesystem) into the store,
@@ -95,15 +119,29 @@ class BlobStore:
             os.replace(source, target)
             _fsync_dir(target.parent)
         except OSError as e:
-            raise StorageError(f"cannot store {source.name} in {self.root}: {e.strerror}") from e
+            raise self._error(e, f"cannot store {source.name} in {self.root}", size) from e
         return digest.hexdigest(), size
 
     def temp_path(self) -> Path:
         """A fresh path inside the store's folder, for a file to be put_file'd."""
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=_temp_prefix())
         os.close(fd)
         return Path(tmp)
+
+    def sweep_temps(self) -> int:
+        """Delete temp files whose writing process is gone (killed mid-write); returns
+        how many. Files of a live writer are left alone, so this is safe at any time."""
+        removed = 0
+        for path in [*self.root.glob(f"{TEMP_PREFIX}*"), *self.root.glob(f"*/{TEMP_PREFIX}*")]:
+            found = _TEMP_PID.match(path.name)
+            with contextlib.suppress(OSError):
+                dead = (not _alive(int(found.group(1))) if found else
+                        time.time() - path.stat().st_mtime > UNNAMED_TEMP_AGE)
+                if dead:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     def get(self, sha256: str) -> bytes:
         try:
@@ -118,6 +156,19 @@ class BlobStore:
 def _fsync_file(path: Path) -> None:
     with path.open("rb") as f:
         os.fsync(f.fileno())
+
+def _temp_prefix() -> str:
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _fsync_dir(path: Path) -> None:

@@ -222,8 +222,8 @@ def _aware(value: datetime) -> datetime:
 
 def _why(e: BaseException, secret: str = "") -> str:
     text = str(e) or type(e).__name__
-    if isinstance(e, bytes):
-        text = e.decode("utf-8", "replace")
+    if len(e.args) == 1 and isinstance(e.args[0], bytes):  # imaplib's server replies
+        text = e.args[0].decode("utf-8", "replace")
     if secret:  # no server should echo a token back; do not trust that
         text = text.replace(secret, "***")
     return text.replace("\r", " ").replace("\n", " ")[:300]

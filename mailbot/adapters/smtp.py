@@ -6,7 +6,9 @@ The statuses serve an outbox that must neither lose an email nor send one twice:
   refused (``refused``); the others got it, so sending it again would duplicate it.
 - "retry": the server certainly did not take it: no connection, TLS or login failed,
   a 4xx reply, or a 5xx that is really a quota ("550 5.4.5 Daily user sending quota
-  exceeded" from Gmail lifts the next day). Resending later is safe.
+  exceeded" from Gmail lifts the next day). Resending later is safe. ``server_wide``
+  says the cause was the server or the account (unreachable, login, quota, not tried),
+  not this email: an outage of any length must not make the caller give up on it.
 - "failed": a 5xx reply; the same email would be refused again.
 - "unknown": the connection broke or timed out once DATA was sent, so the server may
   have queued the email. The caller must not resend it on its own.
@@ -74,6 +76,7 @@ class Outcome:
     status: str  # "sent" | "retry" | "failed" | "unknown" | "skipped"
     detail: str  # one line: the server's reply or the error
     refused: Mapping[str, str] = field(default_factory=dict)  # recipient -> reply
+    server_wide: bool = False  # a "retry" whose cause is the server, not this email
 
 
 class _Broken(Exception):
@@ -85,19 +88,27 @@ class _Broken(Exception):
 
 
 def deliver(cfg: SmtpConfig, batch: Sequence[Outgoing], *,
-            before_data: BeforeData | None = None) -> list[Outcome]:
-    return asyncio.run(deliver_async(cfg, batch, before_data=before_data))
+            before_data: BeforeData | None = None,
+            after: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    return asyncio.run(deliver_async(cfg, batch, before_data=before_data, after=after))
 
 
 async def deliver_async(cfg: SmtpConfig, batch: Sequence[Outgoing], *,
-                        before_data: BeforeData | None = None) -> list[Outcome]:
+                        before_data: BeforeData | None = None,
+                        after: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """One Outcome per email, in order. ``before_data(key)`` runs once the recipients
-    are accepted, just before DATA; False means "do not send" (exceptions propagate)."""
+    are accepted, just before DATA; False means "do not send" (exceptions propagate).
+    ``after(outcome)`` runs as soon as each email's outcome is known, before the next
+    one is tried: a process killed mid-batch has recorded every reply it received."""
     conn, outcomes = _Connection(cfg), list[Outcome]()
     try:
         for item in batch:
-            outcomes.append(await conn.send(item, before_data) if not conn.stop else
-                            Outcome(item.key, "retry", f"not tried: {conn.stop}"))
+            outcome = (await conn.send(item, before_data) if not conn.stop else
+                       Outcome(item.key, "retry", f"not tried: {conn.stop}",
+                               server_wide=True))
+            outcomes.append(outcome)
+            if after is not None:
+                after(outcome)
     finally:
         await conn.close()
     counts = ", ".join(f"{n} {s}" for s, n in Counter(o.status for o in outcomes).items())
@@ -148,7 +159,7 @@ class _Connection:
                     self.smtp.close()
                 if not e.again or attempt == 2:
                     self.stop = f"the connection failed twice: {e}" if e.again else str(e)
-                    return Outcome(item.key, "retry", self.stop)
+                    return Outcome(item.key, "retry", self.stop, server_wide=True)
         raise AssertionError("unreachable")
 
     async def open(self) -> SMTP:
@@ -280,7 +291,8 @@ class _Connection:
     def _refused(self, key: int, detail: str, code: int) -> Outcome:
         if _QUOTA.search(detail):
             self.stop = detail  # every further email would hit the same quota
-        elif 500 <= code < 600:
+            return Outcome(key, "retry", detail, server_wide=True)
+        if 500 <= code < 600:
             return Outcome(key, "failed", detail)
         return Outcome(key, "retry", detail)
 

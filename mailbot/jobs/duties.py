@@ -25,11 +25,21 @@ from mailbot.jobs.digest import digest_duties, mark_sent_if_queued
 from mailbot.jobs.outgoing import compose
 
 log = logging.getLogger(__name__)
+CLOCK_SLACK = timedelta(minutes=10)  # a clock this far behind the outbox went back
 
 
 def run_duties(app: App, now: datetime) -> Counter[str]:
     """Queue whatever is due; returns how many emails of each kind were added."""
     if app.config.smtp is None:
+        return Counter()
+    latest = Outbox(app.engine).latest_created_at()
+    if latest is not None and now < latest - CLOCK_SLACK:
+        # The clock went back (a bad RTC, NTP stepping it, a wrong --now): what looks
+        # due "now" was decided long ago, e.g. a month whose package would go out after
+        # the next one's. Wait until the clock passes the newest email again.
+        log.warning("the clock (%s) is behind the newest email in the outbox (%s): dated "
+                    "duties wait until it catches up", now.isoformat(timespec="minutes"),
+                    latest.isoformat(timespec="minutes"))
         return Counter()
     this = period_of_day(now, app.config.timezone)
     queued: Counter[str] = Counter()

@@ -30,6 +30,10 @@ def holding_lease(app: App, owner: str) -> Iterator[None]:
         if unknown:
             log.warning("%d email(s) were being sent when mailbot stopped: marked unknown "
                         "(see mailbot outbox)", unknown)
+        swept = app.raw_mail.sweep_temps() + app.files.sweep_temps()
+        if swept:
+            log.warning("removed %d half-written file(s) left in %s by a process that died",
+                        swept, app.config.data_dir)
         yield
     finally:
         lease.release(app.engine, owner)

@@ -9,16 +9,14 @@ Four checks, each OK, WARN or FAIL (SKIP: not tried); any FAIL makes the whole u
   no lease at all means no daemon is running (WARN: `mailbot tick` from cron is a valid
   way to run mailbot, and the poll check catches a daemon that should be there).
 
-Why ``mailbox_state.last_poll_at`` is the poll signal, although ``start_pass`` writes it
-when a pass starts: it is written only once the server has been reached, the login
-accepted and the folder examined (UIDVALIDITY is known), so a server that is down, a
-changed password, a broken network, a dead daemon or a hung main loop all stop it
-moving. The newest ledger row adds nothing: ``poll`` reads the clock once and passes
-that instant down, so every row claimed in a pass carries the pass's start time, the
-same as ``last_poll_at``; and on a quiet mailbox the newest row is days old while all
-is well. What it cannot see is a pass that reaches the server and then fails every
-time (the daemon logs a warning and retries, refreshing ``last_poll_at``); catching
-that needs a "last pass completed" column written when ``poll`` returns.
+The poll signal is ``mailbox_state.last_pass_at``, written when ``poll`` returns: a
+pass that completed (server reached, login accepted, folder examined, every new message
+claimed and what was due processed). ``last_poll_at``, written when a pass starts, only
+serves the detail: a daemon that reaches the server and then fails every time (a full
+disk, a locked database, a FETCH that always breaks) keeps that one moving, and the
+check says so. The newest ledger row adds nothing: ``poll`` reads the clock once and
+passes that instant down, and on a quiet mailbox the newest row is days old while all
+is well.
 
 Two clocks: poll times are mailbot's clock (``--now`` moves it, as it moved the poll),
 the lease is real wall-clock time, as in mailbot.adapters.db.lease.
@@ -77,14 +75,15 @@ def health(app: App, now: datetime, *, wall: datetime, max_poll_age: timedelta) 
         return Report((db, *(Check(n, SKIP, skipped) for n in ("poll", "outbox", "lease"))))
     folder = app.config.imap.folder
     with app.engine.connect() as conn:
-        last_poll = conn.scalar(select(mailbox_state.c.last_poll_at).where(
-            mailbox_state.c.folder == folder))
+        state = conn.execute(select(mailbox_state.c.last_pass_at, mailbox_state.c.last_poll_at
+                                    ).where(mailbox_state.c.folder == folder)).first()
         stuck = conn.execute(select(outbox.c.id, outbox.c.status).where(
             outbox.c.status.in_(("failed", "unknown"))).order_by(outbox.c.id)).all()
     return Report((
         db,
-        check_poll(last_poll, now, max_poll_age, folder=folder,
-                   poll_interval=timedelta(seconds=app.config.imap.poll_interval)),
+        check_poll(state.last_pass_at if state else None, now, max_poll_age, folder=folder,
+                   poll_interval=timedelta(seconds=app.config.imap.poll_interval),
+                   started=state.last_poll_at if state else None),
         check_outbox([r.id for r in stuck if r.status == "failed"],
                      [r.id for r in stuck if r.status == "unknown"]),
         check_lease(lease.holder(app.engine), wall, lease.TTL),
@@ -117,19 +116,28 @@ def check_revision(revision: str | None, head: str) -> Check:
 
 
 def check_poll(last_poll: datetime | None, now: datetime, max_age: timedelta, *,
-               folder: str, poll_interval: timedelta) -> Check:
-    """FAIL when the folder was never polled, or not within ``max_age`` of ``now``."""
+               folder: str, poll_interval: timedelta, started: datetime | None = None
+               ) -> Check:
+    """FAIL when no pass over the folder completed, or none within ``max_age`` of
+    ``now``. ``last_poll`` is when the last pass completed, ``started`` when the last
+    one started (newer when passes start and then fail)."""
+    failing = ""
+    if started is not None and (last_poll is None or started - last_poll > poll_interval):
+        failing = (f"; a pass started {ago(max(now - started, timedelta(0)))} ago but "
+                   "did not complete: see the log (disk full, database locked?)")
     if last_poll is None:
-        return Check("poll", FAIL, f"folder {folder!r} has never been polled",
-                     {"folder": folder, "last_poll_at": None})
+        return Check("poll", FAIL, f"folder {folder!r} has never been polled{failing}",
+                     {"folder": folder, "last_poll_at": None,
+                      "last_started_at": started.isoformat() if started else None})
     age = max(now - last_poll, timedelta(0))
     data = {"folder": folder, "last_poll_at": last_poll.isoformat(),
+            "last_started_at": started.isoformat() if started else None,
             "age_seconds": int(age.total_seconds()),
             "max_age_seconds": int(max_age.total_seconds())}
     if age <= max_age:
         return Check("poll", OK, f"folder {folder!r} polled {ago(age)} ago", data)
-    hint = ""
-    if poll_interval >= max_age:
+    hint = failing
+    if not failing and poll_interval >= max_age:
         hint = (f" (imap.poll_interval is {ago(poll_interval)}: give --max-poll-age more "
                 "than that)")
     return Check("poll", FAIL, f"folder {folder!r} last polled {ago(age)} ago, more than "

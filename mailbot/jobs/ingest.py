@@ -25,7 +25,7 @@ from mailbot.adapters.parse import ParseLimits, parse_mail
 from mailbot.adapters.parse_headers import first_address, first_headers, header_text, message_ids
 from mailbot.app import App
 from mailbot.core.model import Address, Disposition, ParsedMail
-from mailbot.errors import ParseError
+from mailbot.errors import DiskFullError, ParseError, StorageError
 from mailbot.jobs.acks import with_ack
 from mailbot.jobs.filing import file_mail
 
@@ -77,6 +77,7 @@ def poll(app: App, mailbox: Mailbox, now: datetime, progress: Progress | None = 
         if progress:
             progress(done, len(envelopes))
     summary.outcomes.update(process_due(app, now))  # retries that have come due
+    app.store.finish_pass(cfg.imap.folder, now)
     return summary
 
 
@@ -88,24 +89,37 @@ def _claim_batch(app: App, mailbox: Mailbox, batch: list[Envelope], now: datetim
                  summary: PollSummary) -> None:
     old = [e for e in batch if _is_baseline(app, e)]
     new = [e for e in batch if not _is_baseline(app, e)]
+    heads = mailbox.headers(old) if old else {}
+    bodies = {f.uid: f for f in mailbox.fetch(new)} if new else {}
+    # In UID order, each message's bytes written (not yet flushed) before the next: when
+    # writing fails (disk full) the messages before it are flushed and claimed, it and
+    # the rest are not, and last_uid stops right before it. One wave of fsyncs, then one
+    # commit, for the whole batch.
     claims: list[Claim] = []
-    if old:
-        heads = mailbox.headers(old)
-        claims += [_baseline_claim(app, mailbox.uidvalidity, e, heads[e.uid])
-                   for e in old if e.uid in heads]
-    fetched = mailbox.fetch(new) if new else []
-    shas = app.raw_mail.put_many([f.raw for f in fetched])  # all durable before any claim
-    claims += [Claim(folder=app.config.imap.folder, uidvalidity=mailbox.uidvalidity,
-                     uid=f.uid, message_id=_identity(f.raw)[0], raw_sha256=sha,
-                     raw_size=len(f.raw), received_at=f.internaldate)
-               for f, sha in zip(fetched, shas, strict=True)]
-    del fetched
-    claims.sort(key=lambda c: c.uid)  # UID order: last_uid only moves forward
+    failure: StorageError | None = None
+    for env in sorted(batch, key=lambda e: e.uid):
+        if env.uid in heads:
+            claims.append(_baseline_claim(app, mailbox.uidvalidity, env, heads[env.uid]))
+        elif env.uid in bodies:
+            f = bodies.pop(env.uid)
+            try:
+                sha = app.raw_mail.put(f.raw, durable=False)
+            except StorageError as e:
+                failure = e
+                break
+            claims.append(Claim(folder=app.config.imap.folder, uidvalidity=mailbox.uidvalidity,
+                                uid=f.uid, message_id=_identity(f.raw)[0], raw_sha256=sha,
+                                raw_size=len(f.raw), received_at=f.internaldate))
+        # else: expunged before it could be fetched
+    bodies.clear()
+    app.raw_mail.sync([c.raw_sha256 for c in claims if c.raw_sha256])
     for c, (_, needs_work) in zip(claims, app.store.claim_many(claims, now), strict=True):
         if c.baseline_reason:
             summary.outcomes[Disposition.BASELINE.value] += 1
         elif not needs_work:
             summary.outcomes["already known"] += 1
+    if failure is not None:
+        raise failure
 
 
 def _baseline_claim(app: App, uidvalidity: int, env: Envelope, head: bytes) -> Claim:
@@ -232,6 +246,10 @@ def _parse(app: App, p: Pending) -> ParsedMail:
 
 def _failed(app: App, p: Pending, attempt: int, e: Exception, now: datetime) -> str:
     ing = app.config.ingest
+    if isinstance(e, DiskFullError):
+        # Not this message's fault: leave it pending (not quarantined) and stop the pass.
+        app.store.fail(p.id, "data_dir is full", quarantine=False, now=now)
+        raise e
     if isinstance(e, ParseError):
         # Same bytes, same parser, same error: retrying cannot help; the office can
         # replay it with `mailbot reprocess` after an upgrade.

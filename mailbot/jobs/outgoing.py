@@ -12,12 +12,13 @@ from mailbot.adapters.db.outbox import NewEmail, Outbox
 from mailbot.adapters.db.people import Audit
 from mailbot.adapters.mime import build_message, make_message_id
 from mailbot.adapters.render import render
-from mailbot.adapters.smtp import Outgoing, deliver
+from mailbot.adapters.smtp import Outcome, Outgoing, deliver
 from mailbot.app import App
 from mailbot.errors import MailbotError, NotFound
 
 log = logging.getLogger(__name__)
 BATCH_BYTES = 40 * 2**20  # one SMTP connection carries at most this much
+SERVER_RETRY_MAX = timedelta(minutes=30)  # while the server is down or over quota
 _delivering = threading.Lock()  # the daemon's threads deliver one batch at a time
 
 
@@ -99,20 +100,31 @@ def _deliver_batch(app: App, box: Outbox, batch: list[Outgoing], now: datetime
     assert smtp is not None
     cfg = app.config.outbox
     outcomes: Counter[str] = Counter()
-    for result in deliver(smtp, batch, before_data=box.claim):
+
+    def record(result: Outcome) -> None:
+        # Each reply is committed as it comes: were the process killed later in the
+        # batch, the emails the server already took would otherwise stay `sending`
+        # and be reported `unknown` at the next start.
         status, detail, retry_at = result.status, result.detail, None
         if status == "skipped":
-            continue  # another worker claimed it first and sends it
+            return  # another worker claimed it first and sends it
         if status == "retry":
             attempts = box.attempts(result.key) + 1
-            if attempts >= cfg.max_attempts:
+            if attempts >= cfg.max_attempts and not result.server_wide:
                 status, detail = "failed", f"gave up after {attempts} attempts: {detail}"
             else:
+                # An outage or a quota is waited out however long it lasts, retrying at
+                # least every SERVER_RETRY_MAX so the mail goes soon after it ends.
                 status = "pending"
-                retry_at = now + timedelta(seconds=cfg.retry_base_seconds * 2 ** attempts)
+                delay = cfg.retry_base_seconds * 2 ** min(attempts, 16)
+                if result.server_wide:
+                    delay = min(delay, SERVER_RETRY_MAX.total_seconds())
+                retry_at = now + timedelta(seconds=delay)
         box.finish(result.key, status, detail, now, retry_at=retry_at,
                    refused=result.refused)
         outcomes[status] += 1
         if status in ("failed", "unknown"):
             log.warning("outbox #%d %s: %s", result.key, status, detail)
+
+    deliver(smtp, batch, before_data=box.claim, after=record)
     return outcomes

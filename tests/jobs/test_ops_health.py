@@ -69,6 +69,15 @@ def test_a_failed_poll_check_says_how_old_and_points_at_a_too_long_poll_interval
         == "folder 'INBOX' has never been polled"
 
 
+def test_passes_that_start_but_never_complete_fail_the_poll_check_and_say_so() -> None:
+    check = check_poll(T0 - timedelta(hours=2), T0, MAX, folder="INBOX", poll_interval=EVERY,
+                       started=T0 - timedelta(minutes=1))
+    assert check.status == FAIL
+    assert "a pass started 60 s ago but did not complete" in check.detail
+    assert check_poll(T0 - timedelta(minutes=2), T0, MAX, folder="INBOX", poll_interval=EVERY,
+                      started=T0 - timedelta(minutes=1)).status == OK
+
+
 def test_the_outbox_check_fails_on_failed_or_unknown_mail_naming_them() -> None:
     assert check_outbox([], []).status == OK
     check = check_outbox([3, 7], [9])

@@ -6,11 +6,13 @@ Nothing here touches the system Dovecot service. Running as root, the mailboxes 
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -210,11 +212,13 @@ class Dovecot:
 
     With ``oauth2_introspection_url``, users may also log in with XOAUTH2 or OAUTHBEARER
     and a token that URL vouches for (tests/servers/oauth2.py serves one).
+    ``extra_config`` is appended to the config (e.g. a ``protocol imap { ... }`` block).
     """
 
     host = "127.0.0.1"
 
-    def __init__(self, *, oauth2_introspection_url: str | None = None) -> None:
+    def __init__(self, *, oauth2_introspection_url: str | None = None,
+                 extra_config: str = "") -> None:
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
         self.root.chmod(0o755)  # the mail user must traverse it
@@ -252,7 +256,7 @@ class Dovecot:
                 password_mechanisms="  mechanisms = plain login\n"
                 if oauth2_introspection_url else "",
                 oauth2=OAUTH2_PASSDB.format(root=self.root) if oauth2_introspection_url else "",
-            )
+            ) + extra_config
         )
         self._process: subprocess.Popen[bytes] | None = None
         self._users: set[str] = set()
@@ -291,6 +295,12 @@ class Dovecot:
         self._users.add(name)
         return ImapAccount(self.host, self.port, name, password, server=self)
 
+    def set_password(self, name: str, password: str) -> None:
+        """Change a user's password (Dovecot notices within a second or so)."""
+        passwd = self.root / "passwd" / name
+        passwd.write_text(f"{name}:{{PLAIN}}{password}::::::\n")
+        passwd.chmod(0o644)
+
     def start(self) -> None:
         if self._process is not None:
             raise DovecotError("already running")
@@ -323,6 +333,36 @@ class Dovecot:
         """Stop and start again on the same port; the mail is kept."""
         self.stop()
         self.start()
+
+    def cut_connections(self) -> int:
+        """SIGKILL this instance's IMAP session processes (never another Dovecot's):
+        every client connection drops mid-command. Returns how many were killed."""
+        pids = self._imap_pids()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return len(pids)
+
+    def crash_restart(self) -> None:
+        """Restart with every session cut. A plain stop leaves running sessions alive
+        (they outlive the master), so a client would not notice the restart."""
+        self.cut_connections()
+        self.stop()
+        self.start()
+
+    def _imap_pids(self) -> list[int]:
+        if self._process is None:
+            return []
+        master, found = self._process.pid, []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                # "pid (comm) state ppid ...": comm may hold spaces, so split after ")"
+                text = stat.read_text()
+                comm = text[text.index("(") + 1:text.rindex(")")]
+                ppid = int(text[text.rindex(")") + 2:].split()[1])
+                if ppid == master and comm == "imap":
+                    found.append(int(text.split()[0]))
+        return found
 
     def close(self) -> None:
         self.stop()

@@ -211,6 +211,11 @@ class SmtpServer:
         with self._lock:
             self._faults.append(_Fault(stage, code, text, count))
 
+    def clear_faults(self) -> None:
+        """Forget the faults `fail_next` set up that have not been used yet."""
+        with self._lock:
+            self._faults.clear()
+
     def drop_next(self, count: int = 1) -> None:
         with self._lock:
             self._drops += count

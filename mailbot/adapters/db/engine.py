@@ -11,7 +11,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from mailbot.errors import ConfigError, StorageError
+from mailbot.errors import ConfigError, DiskFullError, StorageError
+
+BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite write waits for another writer to finish
 
 
 def make_engine(url: str, password: str = "") -> Engine:
@@ -36,6 +38,7 @@ def make_engine(url: str, password: str = "") -> Engine:
         raise StorageError(f"cannot create the database folder for {url!r}: {e.strerror}") from e
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _sqlite_locked)
     return engine
 
 
@@ -44,8 +47,24 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     cur.close()
+
+
+def _sqlite_locked(context: Any) -> None:
+    """"database is locked" (after the busy timeout) and "database or disk is full"
+    become StorageErrors that say what they mean, so the CLI prints one line and the
+    daemon backs off and retries instead of dying on a traceback."""
+    orig = context.original_exception
+    where = context.engine.url.database if context.engine is not None else "?"
+    if "database or disk is full" in str(orig):
+        raise DiskFullError(f"no space left for the database {where}: nothing was "
+                            "written; free some space and mailbot goes on") from orig
+    if "database is locked" in str(orig) or "database is busy" in str(orig):
+        raise StorageError(
+            f"the database {where} is locked by another writer: waited "
+            f"{BUSY_TIMEOUT_SECONDS} s (a backup, a sqlite3 shell or a stuck mailbot "
+            "holding a write transaction?); nothing was written, try again") from orig
 
 
 def _alembic_config(engine: Engine) -> Any:

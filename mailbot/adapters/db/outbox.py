@@ -82,6 +82,12 @@ class Outbox:
             return set(conn.scalars(select(outbox.c.key).where(
                 outbox.c.kind == kind, outbox.c.period == period)))
 
+    def latest_created_at(self) -> datetime | None:
+        """When the newest email was queued (mailbot's clock at the time), or None."""
+        with self.engine.connect() as conn:
+            latest: datetime | None = conn.scalar(select(func.max(outbox.c.created_at)))
+        return latest
+
     def keys_like(self, prefix: str) -> set[str]:
         with self.engine.connect() as conn:
             return set(conn.scalars(select(outbox.c.key).where(

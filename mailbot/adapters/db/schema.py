@@ -98,7 +98,8 @@ mailbox_state = Table(
     Column("folder", String(255), primary_key=True),
     Column("uidvalidity", BigInteger, nullable=False),
     Column("last_uid", BigInteger, nullable=False),
-    Column("last_poll_at", UTCDateTime),
+    Column("last_poll_at", UTCDateTime),  # a pass started (server reached, folder open)
+    Column("last_pass_at", UTCDateTime),  # a pass completed: every new message claimed
 )
 
 # The ledger: one row per message that ever arrived in the folder.

@@ -106,6 +106,12 @@ class Store:
                 uidvalidity=uidvalidity, last_uid=last_uid, last_poll_at=now))
             return MailboxState(uidvalidity, last_uid)
 
+    def finish_pass(self, folder: str, now: datetime) -> None:
+        """Record that a pass over ``folder`` completed (`mailbot health` watches this)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(mailbox_state).where(mailbox_state.c.folder == folder).values(
+                last_pass_at=now))
+
     def claim(self, c: Claim, now: datetime) -> tuple[int, bool]:
         """Enter a message in the ledger and advance the folder's last UID, atomically.
 
