@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,3 +161,13 @@ class Mailbot:
         rows: list[dict[str, Any]] = self.json("messages")
         return rows
 
+
+
+def wait_for(check: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``check`` every 50 ms until it is true (True) or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False

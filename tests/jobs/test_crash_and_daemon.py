@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from tests.builders import JPEG, make_mail
 from tests.samples import at
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
-from tests.support import Database, query, write_config
+from tests.support import Database, query, wait_for, write_config
 
 pytestmark = pytest.mark.dovecot
 
@@ -30,14 +29,6 @@ def _ledger(config: Path) -> list[tuple[int, int, str, str | None]]:
     return query(config, "SELECT id, uid, disposition, raw_sha256 FROM messages")  # type: ignore[return-value]
 
 
-def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
-
 
 def _start_daemon(config: Path) -> tuple[subprocess.Popen[bytes], Path]:
     """`mailbot run` on a fresh database, once it is connected and idling."""
@@ -46,7 +37,7 @@ def _start_daemon(config: Path) -> tuple[subprocess.Popen[bytes], Path]:
     with log.open("w") as err:
         proc = subprocess.Popen(_mailbot(config, "run"), stdout=err, stderr=err,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    if not _wait_for(lambda: "IDLE on" in log.read_text(), 20):
+    if not wait_for(lambda: "IDLE on" in log.read_text(), 20):
         proc.kill()
         proc.wait()
         raise AssertionError(log.read_text())
@@ -77,7 +68,7 @@ def test_a_poll_killed_at_random_points_and_restarted_files_each_message_once(
         proc = subprocess.Popen(_mailbot(config, "poll"), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         # Kill once this pass has visibly started working, at a random moment after.
-        _wait_for(lambda p=proc, n=seen: p.poll() is not None or len(_ledger(config)) > n, 30)
+        wait_for(lambda p=proc, n=seen: p.poll() is not None or len(_ledger(config)) > n, 30)
         time.sleep(rng.uniform(0.0, 0.4))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -104,7 +95,7 @@ def test_the_daemon_files_mail_as_it_arrives_and_stops_cleanly_on_sigterm(
         time.sleep(0.3)
         started = time.monotonic()
         imap_account.append(make_mail(message_id="<live-1@example.gov.vn>"))
-        assert _wait_for(lambda: len(_ledger(config)) == 1 and _ledger(config)[0][2] != "pending",
+        assert wait_for(lambda: len(_ledger(config)) == 1 and _ledger(config)[0][2] != "pending",
                          20), log.read_text()
         latency = time.monotonic() - started
         assert latency < 20  # bounded wait above; with poll_interval 600 only IDLE explains it

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.builders import JPEG, make_mail
-from tests.jobs.test_crash_and_daemon import _ledger, _mailbot, _wait_for
+from tests.jobs.test_crash_and_daemon import _ledger, _mailbot
 from tests.samples import at
 from tests.servers.dovecot import Dovecot
-from tests.support import write_config
+from tests.support import wait_for, write_config
 
 pytestmark = pytest.mark.dovecot
 # Dovecot's post-login capabilities without IDLE (as some hosted and old servers).
@@ -68,9 +68,9 @@ def test_dovecot_restarted_in_the_middle_of_a_large_fetch_the_daemon_reconnects_
             (f"ảnh {i}.jpg", JPEG * 250 + bytes([i]), "image/jpeg")]), internaldate=at(10))
     config = write_config(tmp_path, account, extra_imap="batch_bytes = 2000000")
     log = _run(config, daemon)
-    assert _wait_for(lambda: 0 < len(_ledger(config)) < count - 6, 30), log.read_text()
+    assert wait_for(lambda: 0 < len(_ledger(config)) < count - 6, 30), log.read_text()
     fresh_dovecot.crash_restart()  # the session dies with the FETCH under way
-    assert _wait_for(lambda: _filed(config, count), 60), log.read_text()
+    assert wait_for(lambda: _filed(config, count), 60), log.read_text()
     text = log.read_text()
     assert "cannot fetch messages" in text and "retrying in" in text
     assert text.count("connected (IDLE on)") >= 2
@@ -86,11 +86,11 @@ def test_the_connection_cut_during_idle_the_daemon_reconnects_and_files_what_cam
     account = fresh_dovecot.add_user()
     config = write_config(tmp_path, account, poll_interval=600)
     log = _run(config, daemon)
-    assert _wait_for(lambda: "IDLE on" in log.read_text(), 20), log.read_text()
+    assert wait_for(lambda: "IDLE on" in log.read_text(), 20), log.read_text()
     time.sleep(0.3)
     assert fresh_dovecot.cut_connections() == 1  # the IDLE session dies
     account.append(make_mail(message_id="<while-cut@example.gov.vn>"), internaldate=at(10))
-    assert _wait_for(lambda: _filed(config, 1), 30), log.read_text()
+    assert wait_for(lambda: _filed(config, 1), 30), log.read_text()
     assert "IMAP IDLE on 'INBOX' failed" in log.read_text()
     assert log.read_text().count("connected (IDLE on)") == 2
     _stop(daemon[0])
@@ -104,9 +104,9 @@ def test_a_server_without_idle_is_polled_every_poll_interval(
             assert b"IDLE" not in probe.capabilities()
         config = write_config(tmp_path, account, poll_interval=1)
         log = _run(config, daemon)
-        assert _wait_for(lambda: "IDLE off: polling" in log.read_text(), 20), log.read_text()
+        assert wait_for(lambda: "IDLE off: polling" in log.read_text(), 20), log.read_text()
         for i in range(2):
             account.append(make_mail(message_id=f"<no-idle-{i}@example.gov.vn>"),
                            internaldate=at(10))
-            assert _wait_for(lambda n=i + 1: _filed(config, n), 10), log.read_text()
+            assert wait_for(lambda n=i + 1: _filed(config, n), 10), log.read_text()
         _stop(daemon[0])

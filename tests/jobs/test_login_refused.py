@@ -25,7 +25,7 @@ from tests.builders import make_mail
 from tests.samples import at
 from tests.servers.dovecot import Dovecot, ImapAccount
 from tests.servers.smtp import SmtpServer
-from tests.support import OFFICE_BOSS, write_config
+from tests.support import OFFICE_BOSS, wait_for, write_config
 
 pytestmark = pytest.mark.dovecot
 ONE_CONNECTION = "mail_max_userip_connections = 1\n"
@@ -62,14 +62,6 @@ def _office_mail(smtp: SmtpServer) -> list[str]:
             for m in smtp.messages if OFFICE_BOSS in m.rcpt_tos]
 
 
-def _wait_for(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
-
 
 @pytest.mark.parametrize("cause", ["wrong password", "too many connections"])
 def test_a_refused_login_backs_off_alerts_the_office_once_and_recovers_by_itself(
@@ -94,9 +86,9 @@ def test_a_refused_login_backs_off_alerts_the_office_once_and_recovers_by_itself
                 assert _office_mail(smtp_server) == [_subject_down(smtp_server)]
                 append(account_mail)
                 _fix(server, account, cause, held)
-                assert _wait_for(lambda: len(_office_mail(smtp_server)) == 2, 15), \
+                assert wait_for(lambda: len(_office_mail(smtp_server)) == 2, 15), \
                     caplog.text[-2000:]
-                assert _wait_for(lambda: app.store.due(datetime.now(UTC)) == [], 10)
+                assert wait_for(lambda: app.store.due(datetime.now(UTC)) == [], 10)
         finally:
             app.close()
     down, back = _office_mail(smtp_server)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.builders import make_mail
-from tests.jobs.test_crash_and_daemon import _mailbot, _wait_for
+from tests.jobs.test_crash_and_daemon import _mailbot
 from tests.samples import at
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
-from tests.support import Database, query, write_config
+from tests.support import Database, query, wait_for, write_config
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.both_databases]
 NOW = "2023-10-06T09:01"
@@ -59,7 +59,7 @@ def test_killed_after_the_outbox_commit_but_before_sending_it_is_sent_once_after
     config = write_config(tmp_path, imap_account, smtp=silent_smtp, database=database)
     subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
     proc = _tick(config)
-    assert _wait_for(lambda: _outbox(config) == [("ack", "pending")], 20)
+    assert wait_for(lambda: _outbox(config) == [("ack", "pending")], 20)
     proc.send_signal(signal.SIGKILL)  # stuck waiting for the SMTP greeting
     proc.wait(timeout=10)
     assert _outbox(config) == [("ack", "pending")]
@@ -80,7 +80,7 @@ def test_killed_after_data_was_sent_it_becomes_unknown_and_is_never_resent(
     subprocess.run(_mailbot(config, "db", "upgrade"), check=True, capture_output=True)
     smtp_server.hang_next(1)  # reads the message, never answers the final dot
     proc = _tick(config)
-    assert _wait_for(lambda: _outbox(config) == [("ack", "sending")], 20)
+    assert wait_for(lambda: _outbox(config) == [("ack", "sending")], 20)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
 

@@ -29,10 +29,10 @@ from mailbot.adapters.db.engine import make_engine
 from mailbot.app import App
 from mailbot.config import load_config
 from tests.builders import make_mail
-from tests.jobs.test_crash_and_daemon import _mailbot, _wait_for
+from tests.jobs.test_crash_and_daemon import _mailbot
 from tests.servers.dovecot import ImapAccount
 from tests.servers.smtp import SmtpServer
-from tests.support import Database, query, write_config
+from tests.support import Database, query, wait_for, write_config
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.both_databases]
 RACERS = 8
@@ -93,7 +93,7 @@ def test_two_daemons_started_at_once_one_works_and_each_acknowledgement_goes_onc
         with log.open("w") as out:
             procs.append(subprocess.Popen(_mailbot(config, "run"), stdout=out, stderr=out))
     try:
-        assert _wait_for(lambda: any(p.poll() is not None for p in procs), 30)
+        assert wait_for(lambda: any(p.poll() is not None for p in procs), 30)
         (loser,) = [p for p in procs if p.poll() is not None]
         (winner,) = [p for p in procs if p.poll() is None]
         loser_log = logs[procs.index(loser)].read_text()

@@ -21,13 +21,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.imapclient import SocketTimeout
 
-from tests.servers import free_port
+from tests.servers import ManagedServer, free_port
 
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
@@ -207,7 +206,7 @@ class ImapAccount:
             return dict(client.fetch(uids, list(items))) if uids else {}
 
 
-class Dovecot:
+class Dovecot(ManagedServer):
     """A private Dovecot on 127.0.0.1 and a free port. Use as a context manager.
 
     With ``oauth2_introspection_url``, users may also log in with XOAUTH2 or OAUTHBEARER
@@ -262,18 +261,6 @@ class Dovecot:
         self._users: set[str] = set()
         self._probe = self.add_user(PROBE_USER)
 
-    def __enter__(self) -> Dovecot:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def add_user(self, name: str | None = None) -> ImapAccount:
         """A new, empty mailbox, usable at once.

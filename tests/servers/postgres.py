@@ -16,10 +16,9 @@ import subprocess
 import tempfile
 import uuid
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
-from tests.servers import free_port
+from tests.servers import ManagedServer, free_port
 
 if TYPE_CHECKING:
     from psycopg.sql import Composable
@@ -51,7 +50,7 @@ class PostgresError(RuntimeError):
     """The private cluster would not initialise, start or answer."""
 
 
-class Postgres:
+class Postgres(ManagedServer):
     """A private PostgreSQL on 127.0.0.1 and a free port. Use as a context manager."""
 
     host = "127.0.0.1"
@@ -77,18 +76,6 @@ class Postgres:
             self._as = ["runuser", "-u", SERVER_USER, "--"]
         self._running = False
 
-    def __enter__(self) -> Postgres:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def url(self, database: str, *, password: bool = True) -> str:
         """The SQLAlchemy URL of ``database`` on this cluster (with the password or not)."""

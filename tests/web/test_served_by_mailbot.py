@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobs.test_crash_and_daemon import _mailbot, _start_daemon, _wait_for
+from tests.jobs.test_crash_and_daemon import _mailbot, _start_daemon
 from tests.servers import free_port
 from tests.servers.dovecot import ImapAccount
-from tests.support import write_config
+from tests.support import wait_for, write_config
 
 
 def _login_page(port: int) -> str | None:
@@ -31,7 +31,7 @@ def test_the_daemon_serves_the_page_when_web_listen_is_set(
                           extra=f'[web]\nlisten = "127.0.0.1:{port}"\n')
     proc, log = _start_daemon(config)
     try:
-        assert _wait_for(lambda: _login_page(port) is not None, 10), log.read_text()
+        assert wait_for(lambda: _login_page(port) is not None, 10), log.read_text()
         assert "Đăng nhập" in (_login_page(port) or "")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
@@ -53,7 +53,7 @@ def test_mailbot_web_serves_the_page_until_stopped(
     proc = subprocess.Popen(_mailbot(config, *args), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        assert _wait_for(lambda: _login_page(port) is not None, 15)
+        assert wait_for(lambda: _login_page(port) is not None, 15)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
     finally:
