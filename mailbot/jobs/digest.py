@@ -146,10 +146,12 @@ def build_package(app: App, row: DigestRow, now: datetime) -> Package:
     # Part 1 carries the letter (every unit's summary, as text and as HTML) and the
     # documents: measure it as built, as if split and carrying no unit's file.
     first = BODY_HEADERS + _letter_size(app, row, digest, docs)
-    if first > limit // 2:
-        log.warning("the package's letter and documents take %d KB, over half the %d MB "
-                    "limit: part 1 may be larger than the limit", first // 1024, limit // 2**20)
-        first = limit // 2
+    log.info("the package's letter and documents take %d KB of part 1", first // 1024)
+    if first >= limit:
+        log.warning("the package's letter and documents alone take %d KB, over the %d MB "
+                    "limit: part 1 carries no unit's file and may still be refused",
+                    first // 1024, limit // 2**20)
+        first = limit - 1
     parts, oversized = split_parts(packed, limit=limit, overhead=BODY_HEADERS + LATER_BODY,
                                    first_overhead=first)
     return Package(digest, parts, oversized, docs)
