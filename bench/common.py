@@ -400,8 +400,9 @@ def print_profile(path: Path, top: int = 25) -> None:
 def py_spy_cmd(cmd: Sequence[str], out: str) -> list[str]:
     """``cmd`` under py-spy (pip install py-spy), writing collapsed stacks to ``out``."""
     here = Path(sys.executable).parent / "py-spy"
+    idle = ["--idle"] if os.environ.get("PYSPY_IDLE") else []  # also sample waiting threads
     return [str(here) if here.exists() else "py-spy", "record", "--format", "raw", "--rate",
-            "200", *(["--idle"] if os.environ.get("PYSPY_IDLE") else []), "--output", out, "--", *cmd]
+            "200", *idle, "--output", out, "--", *cmd]
 
 
 def print_collapsed(path: Path, top: int = 25) -> None:

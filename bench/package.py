@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -146,7 +147,6 @@ def _hwm_mb() -> float:
 def child_build(config: Path) -> dict[str, Any]:
     import mailbot.jobs.digest as digest
     import mailbot.jobs.outgoing as outgoing
-    from mailbot.adapters import office_docs
     from mailbot.adapters.db.outbox import Outbox
     from mailbot.app import App
     from mailbot.config import load_config
@@ -172,8 +172,7 @@ def child_build(config: Path) -> dict[str, Any]:
                         ("digest_notice", "email context (digest_notice)"),
                         ("pack_files", "pack + split"), ("split_parts", "pack + split")):
         timed(digest, name, label)
-    for name, label in (("write_report_docx", ".docx report"), ("write_list_xlsx", ".xlsx list")):
-        timed(office_docs, name, label)
+    timed(digest, "_documents", ".docx and .xlsx (child process)")
     timed(outgoing, "render", "templates")
     timed(outgoing, "build_message", "MIME build")
     app = App.open(load_config(config))
@@ -186,7 +185,9 @@ def child_build(config: Path) -> dict[str, Any]:
     sizes = [size for _, _, size in Outbox(app.engine).due(NOW)]
     accounted = sum(stages.values())
     stages["outbox inserts (SQLite) and the rest"] = secs - accounted
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the docs child
     return {"seconds": secs, "peak_rss_mb": _hwm_mb(), "rss_before_mb": start_hwm,
+            "child_peak_rss_mb": children,
             "emails": len(added), "largest_email_mb": max(sizes) / MB,
             "largest_part": sizes.index(max(sizes)) + 1,
             "total_email_mb": sum(sizes) / MB, "submissions": len(row.messages),
@@ -272,7 +273,8 @@ def main() -> int:
               f"peak RSS {baseline['peak_rss_mb']:5.0f} MB", flush=True)
         build = run_child("build", config, args.profile, args.py_spy)
         print(f"  mailbot: freeze + compose + outbox   {build['seconds']:6.1f} s  "
-              f"peak RSS {build['peak_rss_mb']:5.0f} MB (at start {build['rss_before_mb']:.0f})")
+              f"peak RSS {build['peak_rss_mb']:5.0f} MB (at start {build['rss_before_mb']:.0f}; "
+              f"the .docx/.xlsx child process {build['child_peak_rss_mb']:.0f} MB)")
     print(f"  -> {build['submissions']} submissions in {build['emails']} emails, "
           f"{build['total_email_mb']:.0f} MB in all, largest {build['largest_email_mb']:.1f} MB "
           f"(part {build['largest_part']}) "

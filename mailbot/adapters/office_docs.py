@@ -3,11 +3,28 @@ office_docx) and the list of submissions (.xlsx, office_xlsx), and their file na
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
 from mailbot.adapters.office_docx import write_report_docx
 from mailbot.adapters.office_xlsx import write_list_xlsx
+from mailbot.core.digest_model import Digest
 from mailbot.core.model import Period
 
-__all__ = ["list_filename", "report_filename", "write_list_xlsx", "write_report_docx"]
+__all__ = ["build_documents", "list_filename", "report_filename", "write_list_xlsx",
+           "write_report_docx"]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def build_documents(digest: Digest, *, issuer: str, date_of: date
+                    ) -> list[tuple[str, str, bytes]]:
+    """The report and the list as (file name, MIME type, bytes)."""
+    report, sheet = io.BytesIO(), io.BytesIO()
+    write_report_docx(digest, report, issuer=issuer, date_of=date_of)
+    write_list_xlsx(digest, sheet)
+    return [(report_filename(digest.period), DOCX, report.getvalue()),
+            (list_filename(digest.period), XLSX, sheet.getvalue())]
 
 
 def report_filename(period: Period) -> str:

@@ -11,11 +11,13 @@ Board through the outbox: with approval "auto" unless the office held it, with
 from __future__ import annotations
 
 import dataclasses
-import io
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from multiprocessing import get_context
 from pathlib import Path
 
 from mailbot.adapters.db.digests import DigestRow, Digests
@@ -36,8 +38,6 @@ from mailbot.core.risky_files import withheld_reason
 from mailbot.errors import MailbotError, NotFound
 
 log = logging.getLogger(__name__)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A package whose day passed while mailbot was down goes out when it is back, within
 # this window; an older one (e.g. the month before mailbot was installed) is left to
 # `mailbot digest send`, so a first start never mails the Board a stale package.
@@ -171,17 +171,21 @@ def _with_risks(app: App, record: SubmissionRecord) -> SubmissionRecord:
 
 
 def _documents(app: App, digest: Digest, day: date) -> list[tuple[str, str, bytes]]:
+    """The .docx and .xlsx, built in a child process: python-docx, openpyxl and lxml take
+    ~100 MB for a large month and the allocator never gives it back, so building them
+    in the daemon would keep it that much bigger until it restarts."""
     board = app.config.board
     assert board is not None
-    # python-docx, openpyxl and lxml (~19 MB) are loaded the first time a package is
-    # built, not when the daemon starts: it needs them once a month.
-    from mailbot.adapters import office_docs as docs
+    from mailbot.adapters.office_docs import build_documents
 
-    report, sheet = io.BytesIO(), io.BytesIO()
-    docs.write_report_docx(digest, report, issuer=board.issuer, date_of=day)
-    docs.write_list_xlsx(digest, sheet)
-    return [(docs.report_filename(digest.period), DOCX, report.getvalue()),
-            (docs.list_filename(digest.period), XLSX, sheet.getvalue())]
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+            return pool.submit(build_documents, digest, issuer=board.issuer,
+                               date_of=day).result()
+    except (OSError, BrokenProcessPool) as e:
+        log.warning("cannot build the documents in a child process (%s): building them here",
+                    e)
+        return build_documents(digest, issuer=board.issuer, date_of=day)
 
 
 def compose_package(app: App, row: DigestRow, now: datetime, *, preview: bool,
