@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailbot import malloc
 from mailbot.cli_ops import register as register_ops
 from mailbot.cli_setup import register as register_setup
 from mailbot.cli_web import actor, cmd_outbox_resolve, register_outbox
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    malloc.tune()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)

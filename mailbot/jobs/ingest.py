@@ -10,13 +10,14 @@ filed twice.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from itertools import islice
 from typing import Protocol
 
 from mailbot.adapters.db.store import Claim, Filing, Pending
@@ -184,18 +185,19 @@ def _groups(fresh: list[Pending]) -> Iterator[list[Pending]]:
 def _process_group(app: App, group: list[Pending], parser: ThreadPoolExecutor,
                    now: datetime) -> Counter[str]:
     attempts = app.store.begin_attempts({p.id: _next_attempt(app, p, now) for p in group})
-    parsing = [parser.submit(_parse, app, p) for p in group]
+    # One message parsed ahead, not the whole group: memory stays at about two messages.
+    ahead = iter(group)
+    parsing = deque((p, parser.submit(_parse, app, p)) for p in islice(ahead, 1))
     outcomes: Counter[str] = Counter()
     staged: list[tuple[Pending, Filing]] = []
-    for p, parsed in zip(group, parsing, strict=True):
+    while parsing:
+        p, parsed = parsing.popleft()
+        parsing.extend((q, parser.submit(_parse, app, q)) for q in islice(ahead, 1))
         try:
-            mail = parsed.result()
-            filing = file_mail(app, mail, p.received_at, durable=False)
-            filing = with_ack(app, mail, filing, p.id, p.received_at, now,
-                              unsaved=[f for _, f in staged])
-            staged.append((p, filing))
+            staged.append((p, _stage(app, p, parsed, [f for _, f in staged], now)))
         except Exception as e:
             outcomes[_failed(app, p, attempts[p.id], e, now)] += 1
+        del parsed  # the future holds the parsed message
     try:
         app.files.sync([f.sha256 for _, filing in staged for f in filing.files])
         app.store.file_many([(p.id, f) for p, f in staged], now)
@@ -207,6 +209,14 @@ def _process_group(app: App, group: list[Pending], parser: ThreadPoolExecutor,
         return outcomes
     outcomes.update(f.verdict.disposition.value for _, f in staged)
     return outcomes
+
+
+def _stage(app: App, p: Pending, parsed: Future[ParsedMail], unsaved: list[Filing],
+           now: datetime) -> Filing:
+    # Its own frame, so the parsed message (its files' bytes) is freed on return.
+    mail = parsed.result()
+    filing = file_mail(app, mail, p.received_at, durable=False)
+    return with_ack(app, mail, filing, p.id, p.received_at, now, unsaved=unsaved)
 
 
 def _retry(app: App, p: Pending, now: datetime) -> str:
