@@ -41,6 +41,14 @@ class ParseLimits:
 
 def parse_mail(raw: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedMail:
     """Parse one RFC 5322 message. Raises ParseError with a one-line reason."""
+    return parse_taken([raw], limits=limits)
+
+
+def parse_taken(box: list[bytes], *, limits: ParseLimits = ParseLimits()) -> ParsedMail:
+    """``parse_mail`` of the one message in ``box``, which it takes out: once its long
+    base64 runs are set aside the bytes are freed, so a large message is not held twice
+    while its files are decoded (the caller must hold no other reference)."""
+    raw = box.pop()
     try:
         parse_scan.check(raw, max_bytes=limits.max_bytes, max_parts=limits.max_parts,
                          max_depth=limits.max_depth, max_header_bytes=limits.max_header_bytes)
@@ -48,6 +56,7 @@ def parse_mail(raw: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedMail
         raise ParseError(str(e)) from e
     defects: list[str] = []
     elided, runs = parse_elide.elide(raw)
+    del raw
     try:
         msg = _tree(elided, defects)
         parse_elide.restore(msg, runs)

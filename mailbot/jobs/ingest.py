@@ -22,7 +22,7 @@ from typing import Protocol
 
 from mailbot.adapters.db.store import Claim, Filing, Pending
 from mailbot.adapters.imap import Envelope, Fetched, batches
-from mailbot.adapters.parse import ParseLimits, parse_mail
+from mailbot.adapters.parse import ParseLimits, parse_taken
 from mailbot.adapters.parse_headers import first_address, first_headers, header_text, message_ids
 from mailbot.app import App
 from mailbot.core.model import Address, Disposition, ParsedMail
@@ -250,8 +250,8 @@ def _next_attempt(app: App, p: Pending, now: datetime) -> datetime:
 
 
 def _parse(app: App, p: Pending) -> ParsedMail:
-    raw = app.raw_mail.get(p.raw_sha256)
-    return parse_mail(raw, limits=ParseLimits(max_bytes=app.config.ingest.max_message_bytes))
+    return parse_taken([app.raw_mail.get(p.raw_sha256)],
+                       limits=ParseLimits(max_bytes=app.config.ingest.max_message_bytes))
 
 
 def _failed(app: App, p: Pending, attempt: int, e: Exception, now: datetime) -> str:

@@ -146,3 +146,20 @@ def test_random_messages_give_the_stdlib_s_tree(parts: list[tuple[list[bytes], b
     raw = mixed(*[leaf(b"application/octet-stream", b"".join(line + eol for line in lines),
                        eol, cte) for lines, cte in parts], eol=eol)
     same_tree(raw)
+
+
+@pytest.mark.parametrize("body", [
+    b64(DATA),  # well formed: the fast path
+    b64(DATA)[:-4] + b"QQ\r\n",  # padding missing
+    b64(DATA).replace(b"A", b"*", 3),  # characters outside the alphabet
+    b64(DATA)[:-3] + b"\r\n",  # a length that is no multiple of 4 plus 1
+    b64(DATA) + b"=====\r\n",  # stray padding
+])
+def test_files_decode_as_the_stdlib_decodes_them_well_formed_or_not(body: bytes) -> None:
+    raw = mixed(leaf(b"text/plain", b"x\r\n", cte=b"8bit"),
+                leaf(b'application/pdf; name="a.pdf"', body))
+    expected = email.message_from_bytes(raw).get_payload()[1]  # type: ignore[index]
+    data = expected.get_payload(decode=True)
+
+    [got] = parse_mail(raw).attachments
+    assert hashlib.sha256(got.data).hexdigest() == hashlib.sha256(data).hexdigest()

@@ -13,7 +13,7 @@ import pytest
 
 import mailbot.jobs.ingest as ingest
 from mailbot.adapters.db.queries import ledger
-from mailbot.adapters.parse import parse_mail
+from mailbot.adapters.parse import parse_taken
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.config import load_config
@@ -40,12 +40,12 @@ def test_a_message_that_kills_the_parser_is_quarantined_and_its_neighbours_are_f
         mailbox.add(make_mail(message_id=f"<m{i}@example.gov.vn>",
                               subject=f"Gương người tốt {'POISON' if i == 3 else i}"))
 
-    def parse(raw: bytes, **kw: object) -> ParsedMail:
-        if b"POISON" in raw:
+    def parse(box: list[bytes], **kw: object) -> ParsedMail:
+        if b"POISON" in box[0]:
             raise ProcessDied
-        return parse_mail(raw, **kw)  # type: ignore[arg-type]
+        return parse_taken(box, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ingest, "parse_mail", parse)
+    monkeypatch.setattr(ingest, "parse_taken", parse)
     deaths = 0
     for _ in range(10):  # the daemon restarts after each death
         try:
