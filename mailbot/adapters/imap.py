@@ -75,6 +75,7 @@ class ImapMailbox:
         self.uidvalidity = 0
         self.has_idle = False
         self.tokens = TokenSource(cfg.oauth2) if cfg.oauth2 else None
+        self._listed_through: int | None = None  # the highest UID list_new has seen
 
     def __enter__(self) -> ImapMailbox:
         self.connect()
@@ -155,6 +156,7 @@ class ImapMailbox:
         # "UID n:*" always matches the highest UID, even when it is below n: filter.
         uids = sorted(u for u in self._call("search for new messages", self.client.search,
                                             ["UID", f"{after_uid + 1}:*"]) if u > after_uid)
+        self._listed_through = max([after_uid, *uids])
         found: list[Envelope] = []
         for start in range(0, len(uids), ENVELOPE_CHUNK):
             data = self._call("list new messages", self.client.fetch,
@@ -196,6 +198,13 @@ class ImapMailbox:
         seconds = min(seconds, IDLE_MAX_SECONDS)
         if not self.has_idle:
             time.sleep(seconds)
+            return True
+        # Mail that arrived during the last pass was announced (EXISTS) in reply to one of
+        # its commands, not to IDLE, which would then wait for the next mail or timeout.
+        if self._listed_through is not None and any(
+                u > self._listed_through for u in self._call(
+                    "search for new messages", self.client.search,
+                    ["UID", f"{self._listed_through + 1}:*"])):
             return True
         try:
             self.client.idle()

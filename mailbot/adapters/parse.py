@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 
 import mailparser
 from mailparser.exceptions import MailParserRecursionError
@@ -28,7 +29,7 @@ from mailbot.adapters.parse_headers import (
 from mailbot.adapters.parse_parts import Found, walk
 from mailbot.adapters.parse_text import dsn_report, inline_forward_sender, plain_bounce
 from mailbot.core.model import Address, DeliveryReport, ParsedMail
-from mailbot.errors import ParseError
+from mailbot.errors import ParseError, StorageError
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,15 @@ class ParseLimits:
 def parse_mail(raw: bytes, *, limits: ParseLimits = ParseLimits()) -> ParsedMail:
     """Parse one RFC 5322 message. Raises ParseError with a one-line reason."""
     return parse_taken([raw], limits=limits)
+
+
+def parse_stored(path: str, max_bytes: int) -> ParsedMail:
+    """``parse_mail`` of the message stored at ``path`` (for a worker process)."""
+    try:
+        box = [Path(path).read_bytes()]  # parse_taken holds the only reference
+    except OSError as e:
+        raise StorageError(f"stored message {path} cannot be read: {e.strerror}") from e
+    return parse_taken(box, limits=ParseLimits(max_bytes=max_bytes))
 
 
 def parse_taken(box: list[bytes], *, limits: ParseLimits = ParseLimits()) -> ParsedMail:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -29,6 +30,7 @@ from mailbot.core.model import Address, Disposition, ParsedMail
 from mailbot.errors import DiskFullError, ParseError, StorageError
 from mailbot.jobs.acks import with_ack
 from mailbot.jobs.filing import file_mail
+from mailbot.jobs.parsing import Parsers
 
 log = logging.getLogger(__name__)
 MAX_BATCH_COUNT = 500
@@ -70,14 +72,15 @@ def poll(app: App, mailbox: Mailbox, now: datetime, progress: Progress | None = 
     envelopes = mailbox.list_new(state.last_uid)
     summary = PollSummary(new=len(envelopes))
     done = 0
-    for batch in batches(envelopes, cfg.imap.batch_bytes, max_count=MAX_BATCH_COUNT,
-                         weight=lambda e: 0 if _is_baseline(app, e) else e.size):
-        _claim_batch(app, mailbox, batch, now, summary)
-        summary.outcomes.update(process_due(app, now))
-        done += len(batch)
-        if progress:
-            progress(done, len(envelopes))
-    summary.outcomes.update(process_due(app, now))  # retries that have come due
+    with _parsers(app) as parsers:
+        for batch in batches(envelopes, cfg.imap.batch_bytes, max_count=MAX_BATCH_COUNT,
+                             weight=lambda e: 0 if _is_baseline(app, e) else e.size):
+            _claim_batch(app, mailbox, batch, now, summary)
+            summary.outcomes.update(process_due(app, now, parsers))
+            done += len(batch)
+            if progress:
+                progress(done, len(envelopes))
+        summary.outcomes.update(process_due(app, now, parsers))  # retries now due
     app.store.finish_pass(cfg.imap.folder, now)
     return summary
 
@@ -146,27 +149,37 @@ def _identity(raw: bytes) -> tuple[str | None, Address | None, str]:
             header_text(head.get("subject")))
 
 
-def process_due(app: App, now: datetime) -> Counter[str]:
+def process_due(app: App, now: datetime, parsers: Parsers | None = None) -> Counter[str]:
     """Process every claimed message whose attempt is due; one failure never stops the rest.
 
     Fresh messages go in groups (``_process_group``): their attempts are counted in one
-    commit, they are parsed in a second thread while the main thread files them, their
-    files are flushed to disk together and the group is filed in one commit. A message
-    tried before (perhaps the one that killed the last run) is processed alone, so a
-    crash it causes never counts against its neighbours twice.
+    commit, each is parsed (one ahead: in a thread, or for a large pass in a worker
+    process, see ``jobs/parsing.py``) while the one before is filed, their files are
+    flushed to disk together and the group is filed in one commit. A message tried
+    before (perhaps the one that killed the last run) is processed alone, so a crash it
+    causes never counts against its neighbours twice.
     """
+    if parsers is None:
+        with _parsers(app) as own:
+            return process_due(app, now, own)
     outcomes: Counter[str] = Counter()
     tried: set[int] = set()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as parser:
-        while True:
-            due = [p for p in app.store.due(now) if p.id not in tried]
-            if not due:
-                return outcomes
-            tried.update(p.id for p in due)
-            for p in (p for p in due if p.attempts):
-                outcomes[_retry(app, p, now)] += 1
-            for group in _groups([p for p in due if not p.attempts]):
-                outcomes.update(_process_group(app, group, parser, now))
+    while True:
+        due = [p for p in app.store.due(now) if p.id not in tried]
+        if not due:
+            return outcomes
+        tried.update(p.id for p in due)
+        fresh = [p for p in due if not p.attempts]
+        in_process = parsers.wants_process(fresh)
+        for p in (p for p in due if p.attempts):
+            outcomes[_retry(app, p, parsers, now, in_process=in_process)] += 1
+        for group in _groups(fresh):
+            outcomes.update(_process_group(app, group, parsers, now, in_process=in_process))
+
+
+def _parsers(app: App) -> Parsers:
+    return Parsers(app.raw_mail, app.config.ingest.max_message_bytes,
+                   lambda p: _parse(app, p))
 
 
 def _groups(fresh: list[Pending]) -> Iterator[list[Pending]]:
@@ -182,20 +195,23 @@ def _groups(fresh: list[Pending]) -> Iterator[list[Pending]]:
         yield group
 
 
-def _process_group(app: App, group: list[Pending], parser: ThreadPoolExecutor,
-                   now: datetime) -> Counter[str]:
+def _process_group(app: App, group: list[Pending], parsers: Parsers, now: datetime, *,
+                   in_process: bool) -> Counter[str]:
     attempts = app.store.begin_attempts({p.id: _next_attempt(app, p, now) for p in group})
     # One message parsed ahead, not the whole group: memory stays at about two messages.
     ahead = iter(group)
-    parsing = deque((p, parser.submit(_parse, app, p)) for p in islice(ahead, 1))
+    parsing = deque((p, parsers.submit(p, in_process=in_process)) for p in islice(ahead, 1))
     outcomes: Counter[str] = Counter()
     staged: list[tuple[Pending, Filing]] = []
     while parsing:
         p, parsed = parsing.popleft()
-        parsing.extend((q, parser.submit(_parse, app, q)) for q in islice(ahead, 1))
+        parsing.extend((q, parsers.submit(q, in_process=in_process)) for q in islice(ahead, 1))
         try:
             staged.append((p, _stage(app, p, parsed, [f for _, f in staged], now)))
         except Exception as e:
+            if isinstance(e, BrokenProcessPool):
+                parsers.broken()
+                e = StorageError(f"the parser process died on this message ({e})")
             outcomes[_failed(app, p, attempts[p.id], e, now)] += 1
         del parsed  # the future holds the parsed message
     try:
@@ -219,7 +235,7 @@ def _stage(app: App, p: Pending, parsed: Future[ParsedMail], unsaved: list[Filin
     return with_ack(app, mail, filing, p.id, p.received_at, now, unsaved=unsaved)
 
 
-def _retry(app: App, p: Pending, now: datetime) -> str:
+def _retry(app: App, p: Pending, parsers: Parsers, now: datetime, *, in_process: bool) -> str:
     # Every attempt is counted before it starts: attempts that never ended in a success
     # or a recorded failure are the process dying on this message (a parser crash,
     # the OOM killer). Stop there rather than die at every start.
@@ -229,7 +245,8 @@ def _retry(app: App, p: Pending, now: datetime) -> str:
         log.warning("message #%d quarantined: %s", p.id, error)
         app.store.fail(p.id, error, quarantine=True, now=now)
         return Disposition.QUARANTINED.value
-    return process_one(app, p, now)
+    outcome, = _process_group(app, [p], parsers, now, in_process=in_process).elements()
+    return outcome
 
 
 def process_one(app: App, p: Pending, now: datetime, *, assign_to: str | None = None) -> str:

@@ -95,6 +95,20 @@ def test_idle_wakes_up_when_mail_arrives(imap_account: ImapAccount) -> None:
         assert time.monotonic() - started < 9
 
 
+def test_mail_that_arrived_during_a_pass_ends_the_wait_at_once(
+        imap_account: ImapAccount) -> None:
+    # Dovecot announces it in reply to the pass's own commands, never again under IDLE.
+    imap_account.append(make_mail(message_id="<first@x>"))
+    with ImapMailbox(_config(imap_account)) as mb:
+        listed = mb.list_new(0)
+        imap_account.append(make_mail(message_id="<during@x>"))
+        mb.fetch(listed)  # the pass goes on; its reply carries the EXISTS
+        started = time.monotonic()
+        assert mb.wait(20) is True
+        assert time.monotonic() - started < 5
+        assert [e.uid for e in mb.list_new(listed[-1].uid)] == [listed[-1].uid + 1]
+
+
 @pytest.mark.dovecot
 @pytest.mark.parametrize(("changes", "words"), [
     ({"password": "wrong"}, "login"),

@@ -6,18 +6,23 @@ must count the group's own mail too."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 import mailbot.jobs.ingest as ingest
 from mailbot.adapters.db.queries import ledger
+from mailbot.adapters.db.store import Pending
 from mailbot.adapters.parse import parse_taken
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.config import load_config
 from mailbot.core.model import ParsedMail
+from mailbot.jobs import parsing
 from tests.builders import make_mail
 from tests.jobs.test_random_mime_through_the_ledger import NOW, MemoryMailbox
 from tests.servers.dovecot import ImapAccount
@@ -76,3 +81,41 @@ def test_the_daily_acknowledgement_limit_counts_the_group_s_own_acknowledgements
     assert summary.outcomes["submission"] == 8
     with sqlite3.connect(tmp_path / "var" / "mailbot.db") as db:
         assert db.execute("SELECT count(*) FROM outbox WHERE kind = 'ack'").fetchone() == (3,)
+
+
+def test_a_large_pass_parses_in_a_worker_process_that_may_die_without_losing_a_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config(tmp_path, ImapAccount("127.0.0.1", 9, "office@example.com", "x"),
+                          extra="[ingest]\nretry_base_seconds = 0\nmax_attempts = 3")
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    app = App.open(load_config(config))
+    mailbox = MemoryMailbox()
+    count = parsing.PROCESS_FROM_COUNT + 6  # enough for the worker process
+    for i in range(count):
+        mailbox.add(make_mail(message_id=f"<w{i}@example.gov.vn>", subject=f"Gương tốt {i}"))
+    submit = parsing.Parsers.submit
+    workers: set[int] = set()
+    killed: list[int] = []
+
+    def submit_and_kill_once(self: parsing.Parsers, p: Pending, *, in_process: bool
+                             ) -> Future[ParsedMail]:
+        future = submit(self, p, in_process=in_process)
+        if not in_process:  # the second pass: two messages are too few for a worker
+            return future
+        assert self._process is not None
+        workers.update(self._process._processes)  # type: ignore[attr-defined]
+        if len(workers) == 1 and p.id == 10 and not killed:  # the OOM killer, say
+            killed.append(p.id)
+            for pid in list(self._process._processes):  # type: ignore[attr-defined]
+                os.kill(pid, signal.SIGKILL)
+        return future
+
+    monkeypatch.setattr(parsing.Parsers, "submit", submit_and_kill_once)
+    first = ingest.poll(app, mailbox, NOW)
+    second = ingest.poll(app, mailbox, NOW)  # what the death cut short, now due again
+
+    rows = ledger(app.engine)
+    assert killed == [10] and len(workers) == 2  # a new worker took over
+    assert 1 <= first.outcomes["retry later"] <= 2
+    assert first.outcomes["submission"] + second.outcomes["submission"] == count
+    assert len(rows) == count and {r.disposition for r in rows} == {"submission"}
