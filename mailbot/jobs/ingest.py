@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -152,12 +152,13 @@ def _identity(raw: bytes) -> tuple[str | None, Address | None, str]:
 def process_due(app: App, now: datetime, parsers: Parsers | None = None) -> Counter[str]:
     """Process every claimed message whose attempt is due; one failure never stops the rest.
 
-    Fresh messages go in groups (``_process_group``): their attempts are counted in one
-    commit, each is parsed (one ahead: in a thread, or for a large pass in a worker
-    process, see ``jobs/parsing.py``) while the one before is filed, their files are
-    flushed to disk together and the group is filed in one commit. A message tried
-    before (perhaps the one that killed the last run) is processed alone, so a crash it
-    causes never counts against its neighbours twice.
+    Fresh messages (``_process``) have their attempts counted in one commit, then each is
+    parsed (two ahead: in a thread, or for a large pass in a worker process, see
+    ``jobs/parsing.py``) while the ones before are filed; every ``GROUP_COUNT`` messages
+    or ``GROUP_BYTES`` their files are flushed to disk together and their filings
+    committed at once. A message tried before (perhaps the one that killed the last
+    run) is processed alone, so a crash it causes never counts against its neighbours
+    twice.
     """
     if parsers is None:
         with _parsers(app) as own:
@@ -173,8 +174,8 @@ def process_due(app: App, now: datetime, parsers: Parsers | None = None) -> Coun
         in_process = parsers.wants_process(fresh)
         for p in (p for p in due if p.attempts):
             outcomes[_retry(app, p, parsers, now, in_process=in_process)] += 1
-        for group in _groups(fresh):
-            outcomes.update(_process_group(app, group, parsers, now, in_process=in_process))
+        if fresh:
+            outcomes.update(_process(app, fresh, parsers, now, in_process=in_process))
 
 
 def _parsers(app: App) -> Parsers:
@@ -182,49 +183,42 @@ def _parsers(app: App) -> Parsers:
                    lambda p: _parse(app, p))
 
 
-def _groups(fresh: list[Pending]) -> Iterator[list[Pending]]:
-    group: list[Pending] = []
-    size = 0
-    for p in fresh:
-        if group and (len(group) >= GROUP_COUNT or size + p.raw_size > GROUP_BYTES):
-            yield group
-            group, size = [], 0
-        group.append(p)
-        size += p.raw_size
-    if group:
-        yield group
-
-
-def _process_group(app: App, group: list[Pending], parsers: Parsers, now: datetime, *,
-                   in_process: bool) -> Counter[str]:
-    attempts = app.store.begin_attempts({p.id: _next_attempt(app, p, now) for p in group})
-    # One message parsed ahead, not the whole group: memory stays at about two messages.
-    ahead = iter(group)
-    parsing = deque((p, parsers.submit(p, in_process=in_process)) for p in islice(ahead, 1))
+def _process(app: App, messages: list[Pending], parsers: Parsers, now: datetime, *,
+             in_process: bool) -> Counter[str]:
+    attempts = app.store.begin_attempts({p.id: _next_attempt(app, p, now) for p in messages})
+    # Two messages parsed ahead, not all: memory stays at about three messages.
+    ahead = iter(messages)
+    parsing = deque((p, parsers.submit(p, in_process=in_process)) for p in islice(ahead, 2))
     outcomes: Counter[str] = Counter()
     staged: list[tuple[Pending, Filing]] = []
+    size = 0
     while parsing:
         p, parsed = parsing.popleft()
         parsing.extend((q, parsers.submit(q, in_process=in_process)) for q in islice(ahead, 1))
         try:
             staged.append((p, _stage(app, p, parsed, [f for _, f in staged], now)))
+            size += p.raw_size
         except Exception as e:
             if isinstance(e, BrokenProcessPool):
                 parsers.broken()
                 e = StorageError(f"the parser process died on this message ({e})")
             outcomes[_failed(app, p, attempts[p.id], e, now)] += 1
         del parsed  # the future holds the parsed message
+        if staged and (len(staged) >= GROUP_COUNT or size >= GROUP_BYTES or not parsing):
+            outcomes.update(_commit(app, staged, now))
+            staged, size = [], 0
+    return outcomes
+
+
+def _commit(app: App, staged: list[tuple[Pending, Filing]], now: datetime) -> Counter[str]:
     try:
         app.files.sync([f.sha256 for _, filing in staged for f in filing.files])
         app.store.file_many([(p.id, f) for p, f in staged], now)
     except Exception as e:  # the disk or the database refused: each message on its own
         log.warning("filing %d messages together failed (%s): filing one by one",
                     len(staged), e)
-        for p, _ in staged:
-            outcomes[process_one(app, p, now)] += 1
-        return outcomes
-    outcomes.update(f.verdict.disposition.value for _, f in staged)
-    return outcomes
+        return Counter(process_one(app, p, now) for p, _ in staged)
+    return Counter(f.verdict.disposition.value for _, f in staged)
 
 
 def _stage(app: App, p: Pending, parsed: Future[ParsedMail], unsaved: list[Filing],
@@ -245,7 +239,7 @@ def _retry(app: App, p: Pending, parsers: Parsers, now: datetime, *, in_process:
         log.warning("message #%d quarantined: %s", p.id, error)
         app.store.fail(p.id, error, quarantine=True, now=now)
         return Disposition.QUARANTINED.value
-    outcome, = _process_group(app, [p], parsers, now, in_process=in_process).elements()
+    outcome, = _process(app, [p], parsers, now, in_process=in_process).elements()
     return outcome
 
 

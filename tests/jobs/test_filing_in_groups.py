@@ -116,6 +116,6 @@ def test_a_large_pass_parses_in_a_worker_process_that_may_die_without_losing_a_m
 
     rows = ledger(app.engine)
     assert killed == [10] and len(workers) == 2  # a new worker took over
-    assert 1 <= first.outcomes["retry later"] <= 2
+    assert 1 <= first.outcomes["retry later"] <= 3  # the messages in flight with it
     assert first.outcomes["submission"] + second.outcomes["submission"] == count
     assert len(rows) == count and {r.disposition for r in rows} == {"submission"}
