@@ -111,8 +111,10 @@ _MEASURED = (
     "    profiler.disable()\n"
     "    profiler.dump_stats(prof)\n"
     "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "c = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
     "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
-    "print('bench-child', hwm, u.ru_utime, u.ru_stime, file=sys.stderr)\n"
+    "print('bench-child', hwm, u.ru_utime, u.ru_stime, c.ru_maxrss, c.ru_utime + c.ru_stime,\n"
+    "      file=sys.stderr)\n"
     "sys.exit(rc)\n"
 )
 
@@ -124,6 +126,10 @@ class ChildRun:
     cpu_seconds: float
     stdout: str
     stderr: str
+    # The parser worker process of a large poll (ru_maxrss: an upper bound, it may count
+    # the copy of the poll process it was started from) and its CPU time.
+    worker_peak_rss_mb: float = 0.0
+    worker_cpu_seconds: float = 0.0
 
 
 def mailbot_cmd(config: Path, *args: str) -> list[str]:
@@ -140,12 +146,13 @@ def run_measured(cmd: Sequence[str], *, timeout: float = 3600,
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:1] + list(cmd[3:]))} exited {done.returncode}:\n"
                            f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    found = re.findall(r"^bench-child (\d+) ([\d.]+) ([\d.]+)$", done.stderr, re.MULTILINE)
+    found = re.findall(r"^bench-child (\d+) ([\d.]+) ([\d.]+) (\d+) ([\d.]+)$", done.stderr,
+                       re.MULTILINE)
     if not found:
         raise RuntimeError(f"the child did not report its peak RSS:\n{done.stderr[-2000:]}")
-    hwm, utime, stime = found[-1]
+    hwm, utime, stime, worker_rss, worker_cpu = found[-1]
     return ChildRun(secs, int(hwm) / 1024, float(utime) + float(stime), done.stdout,
-                    done.stderr)
+                    done.stderr, int(worker_rss) / 1024, float(worker_cpu))
 
 
 def proc_status(pid: int) -> dict[str, int]:

@@ -173,6 +173,9 @@ def main() -> int:
         print(f"      poll: {poll.stdout.strip()}")
         print(f"      poll: peak RSS {poll.peak_rss_mb:.0f} MB, CPU {poll.cpu_seconds:.1f} s "
               f"({100 * poll.cpu_seconds / poll.seconds:.0f}% of one core over its wall time)")
+        if poll.worker_peak_rss_mb:
+            print(f"      its parser worker process: peak RSS <= {poll.worker_peak_rss_mb:.0f} "
+                  f"MB, CPU {poll.worker_cpu_seconds:.1f} s")
 
         getmail_secs = None
         script = getmail_script()
@@ -207,7 +210,8 @@ def main() -> int:
     common.write_json(args.json, "ingest", {
         "messages": n, "mailbox_mb": total_mb, "largest_mb": max(sizes) / MB,
         "figures": figures, "ratios": ratios, "poll_peak_rss_mb": poll.peak_rss_mb,
-        "poll_cpu_seconds": poll.cpu_seconds, "poll_said": poll.stdout.strip()})
+        "poll_cpu_seconds": poll.cpu_seconds, "worker_cpu_seconds": poll.worker_cpu_seconds,
+        "worker_peak_rss_mb": poll.worker_peak_rss_mb, "poll_said": poll.stdout.strip()})
     return 0
 
 

@@ -72,11 +72,14 @@ def main() -> int:
             results[name] = {"messages": len(paths), "mailbox_mb": total,
                              "largest_mb": largest, "peak_rss_mb": run.peak_rss_mb,
                              "limit_mb": limit, "seconds": run.seconds,
+                             "worker_peak_rss_mb": run.worker_peak_rss_mb,
                              "poll_said": run.stdout.strip()}
             mark = "" if not paths else common.verdict(
                 ok, f"{run.peak_rss_mb - limit:+.0f} MB, {run.peak_rss_mb / limit:.2f}x limit")
+            worker = (f"; parser worker process <= {run.worker_peak_rss_mb:.0f} MB"
+                      if run.worker_peak_rss_mb else "")
             print(f"{name:28} {len(paths):8} {total:7.0f} {largest:7.1f}M "
-                  f"{run.peak_rss_mb:8.0f}M {limit:6.0f}M  {mark}", flush=True)
+                  f"{run.peak_rss_mb:8.0f}M {limit:6.0f}M  {mark}{worker}", flush=True)
     base = results["empty mailbox (baseline)"]["peak_rss_mb"]
     print(f"\nbaseline: an empty poll peaks at {base:.0f} MB; each case above it: " + ", ".join(
         f"{k}: +{v['peak_rss_mb'] - base:.0f} MB" for k, v in results.items() if v["messages"]))
