@@ -12,7 +12,6 @@ capping the arenas keeps memory bounded by the largest message. Other C librarie
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 M_MMAP_THRESHOLD = -3
@@ -25,8 +24,8 @@ def tune() -> bool:
     """Apply the settings; True where they took (Linux with glibc)."""
     if not sys.platform.startswith("linux"):
         return False
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    try:  # glibc's soname: find_library would run ldconfig in a child process
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
