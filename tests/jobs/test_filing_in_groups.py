@@ -30,16 +30,22 @@ from tests.servers.smtp import SmtpServer
 from tests.support import write_config
 
 
+def _app(folder: Path, extra: str = "[ingest]\nretry_base_seconds = 0\nmax_attempts = 3",
+         **options: object) -> App:
+    # A message cut short is due again at once; it gives up after 3 attempts.
+    config = write_config(folder, ImapAccount("127.0.0.1", 9, "office@example.com", "x"),
+                          extra=extra, **options)  # type: ignore[arg-type]
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    return App.open(load_config(config))
+
+
 class ProcessDied(BaseException):
     """Stands for a parser that takes the process down (a segfault, the OOM killer)."""
 
 
 def test_a_message_that_kills_the_parser_is_quarantined_and_its_neighbours_are_filed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = write_config(tmp_path, ImapAccount("127.0.0.1", 9, "office@example.com", "x"),
-                          extra="[ingest]\nretry_base_seconds = 0\nmax_attempts = 3")
-    assert main(["--config", str(config), "db", "upgrade"]) == 0
-    app = App.open(load_config(config))
+    app = _app(tmp_path)
     mailbox = MemoryMailbox()
     for i in range(6):
         mailbox.add(make_mail(message_id=f"<m{i}@example.gov.vn>",
@@ -68,10 +74,7 @@ def test_a_message_that_kills_the_parser_is_quarantined_and_its_neighbours_are_f
 
 def test_the_daily_acknowledgement_limit_counts_the_group_s_own_acknowledgements(
         tmp_path: Path, smtp_server: SmtpServer) -> None:
-    config = write_config(tmp_path, ImapAccount("127.0.0.1", 9, "office@example.com", "x"),
-                          smtp=smtp_server, extra="[outbox]\nacks_per_address_per_day = 3")
-    assert main(["--config", str(config), "db", "upgrade"]) == 0
-    app = App.open(load_config(config))
+    app = _app(tmp_path, "[outbox]\nacks_per_address_per_day = 3", smtp=smtp_server)
     mailbox = MemoryMailbox()
     for i in range(8):  # one group: 8 small submissions from one unit's clerk
         mailbox.add(make_mail(message_id=f"<s{i}@example.gov.vn>", subject=f"Gương tốt {i}"))
@@ -85,10 +88,7 @@ def test_the_daily_acknowledgement_limit_counts_the_group_s_own_acknowledgements
 
 def test_a_large_pass_parses_in_a_worker_process_that_may_die_without_losing_a_message(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = write_config(tmp_path, ImapAccount("127.0.0.1", 9, "office@example.com", "x"),
-                          extra="[ingest]\nretry_base_seconds = 0\nmax_attempts = 3")
-    assert main(["--config", str(config), "db", "upgrade"]) == 0
-    app = App.open(load_config(config))
+    app = _app(tmp_path)
     mailbox = MemoryMailbox()
     count = parsing.PROCESS_FROM_COUNT + 6  # enough for the worker process
     for i in range(count):
