@@ -14,6 +14,7 @@ from typing import Any
 
 from mailbot import malloc
 from mailbot.cli_ops import register as register_ops
+from mailbot.cli_package import register as register_package
 from mailbot.cli_setup import register as register_setup
 from mailbot.cli_web import actor, cmd_outbox_resolve, register_outbox
 from mailbot.cli_web import register as register_web
@@ -94,30 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the month")
     ex.add_argument("--reason", required=True, help="why (shown to the office)")
 
-    dg = sub.add_parser("digest", help="the monthly package for the Board",
-                        description="Preview, hold, approve or send the monthly package.")
-    dgsub = dg.add_subparsers(dest="digest_command", metavar="ACTION", required=True,
-                              help="what to do with the package")
-    for name, text in (("preview", "write the email(s), .html, .docx and .xlsx to a folder"),
-                       ("hold", "do not send the package until approved"),
-                       ("approve", "send the package at its time (or now, if that passed)"),
-                       ("send", "queue the package for the Board now")):
-        act = dgsub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
-        act.add_argument("--period", metavar="YYYY-MM", type=_period_arg, required=True,
-                         help="the month of the package")
-        if name == "preview":
-            act.add_argument("--out", type=Path, required=True, metavar="DIR",
-                             help="folder to write into (created if missing)")
-        if name == "send":
-            act.add_argument("--resend", action="store_true",
-                             help="send again a package that was already sent")
-
-    ar = sub.add_parser("archive", help="a year's submissions in one zip, by unit and month",
-                        description="Write every submission of a year (files, texts and an "
-                                    "index spreadsheet) into one zip, by unit and month.")
-    ar.add_argument("--year", type=int, required=True, help="the year, e.g. 2024")
-    ar.add_argument("--out", type=Path, required=True, metavar="FILE.zip", help="the zip to write")
-
     d = sub.add_parser("demo", help="run a real ingestion pass on a throwaway local mailbox",
                        description="Start a throwaway IMAP server on loopback, fill it with "
                                    "a month of sample mail, and run db upgrade, poll, "
@@ -130,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("message", type=int, metavar="ID", help="ledger id (mailbot messages)")
     _COMMANDS.update(register_setup(sub))
     _COMMANDS.update(register_ops(sub))
+    _COMMANDS.update(register_package(sub))
     _COMMANDS.update(register_web(sub))
     return p
 
@@ -341,42 +319,6 @@ def cmd_excuse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_digest(args: argparse.Namespace) -> int:
-    app = _app(args)
-    from mailbot.jobs import digest
-
-    if app.config.board is None:
-        raise ConfigError("no [board] section: there is no package to prepare")
-    now = _now(args, app.config.timezone)
-    action = args.digest_command
-    if action == "preview":
-        for path in digest.write_preview(app, args.period, args.out, now):
-            print(path)
-    elif action in ("hold", "approve"):
-        status = digest.set_decision(app, args.period, "held" if action == "hold"
-                                     else "approved", now, actor=actor())
-        print(f"package {args.period}: {status}")
-    else:
-        from mailbot.jobs.outgoing import deliver_outbox
-
-        added = digest.send_now(app, args.period, now, resend=args.resend, actor=actor())
-        sent = deliver_outbox(app, now)
-        print(f"package {args.period}: queued {len(added)} email(s); outbox "
-              + (", ".join(f"{k} {v}" for k, v in sent.items()) or "idle"))
-    return EXIT_OK
-
-
-def cmd_archive(args: argparse.Namespace) -> int:
-    app = _app(args)
-    from mailbot.jobs.archive import build_archive
-    from mailbot.render_cli import progress_bar
-
-    result = build_archive(app, args.year, args.out, progress=progress_bar)
-    print(f"{result.path}: {result.submissions} submission(s), {result.files} file(s), "
-          f"{result.bytes / 2**20:.1f} MB")
-    return EXIT_OK
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from mailbot.demo.run import run_demo
 
@@ -405,8 +347,6 @@ _OPENED: list[Any] = []  # the Apps this run opened: closed when main returns
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "db upgrade": cmd_db_upgrade, "poll": cmd_poll, "run": cmd_run, "messages": cmd_messages,
     "status": cmd_status, "assign": cmd_assign, "reprocess": cmd_reprocess, "demo": cmd_demo,
-    "tick": cmd_tick, "digest preview": cmd_digest, "digest hold": cmd_digest,
-    "digest approve": cmd_digest, "digest send": cmd_digest, "remind": cmd_remind,
-    "outbox": cmd_outbox, "excuse": cmd_excuse, "archive": cmd_archive,
+    "tick": cmd_tick, "remind": cmd_remind, "outbox": cmd_outbox, "excuse": cmd_excuse,
     "outbox resolve": cmd_outbox_resolve,
 }
