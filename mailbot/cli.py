@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot import malloc
 from mailbot.cli_ops import register as register_ops
 from mailbot.cli_package import register as register_package
 from mailbot.cli_setup import register as register_setup
@@ -115,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from mailbot import malloc  # ctypes: not for --help
+
     malloc.tune()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

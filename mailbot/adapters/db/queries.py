@@ -53,7 +53,7 @@ def ledger(engine: Engine, period: Period | None = None,
     with engine.connect() as conn:
         rows = conn.execute(q).all()
         files = {m: [LedgerFile(a.filename, a.size, a.sha256) for a in found]
-                 for m, found in _attachments_of(conn, [r.id for r in rows]).items()}
+                 for m, found in attachments_of(conn, [r.id for r in rows]).items()}
     return [LedgerEntry(
         id=r.id, uid=r.uid, message_id=r.message_id, received_at=r.received_at,
         from_addr=r.from_addr, from_name=r.from_name, subject=r.subject,
@@ -62,7 +62,7 @@ def ledger(engine: Engine, period: Period | None = None,
         attachments=tuple(files.get(r.id, ()))) for r in rows]
 
 
-def _attachments_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+def attachments_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
     """Attachment rows by ledger id, in their order in the message."""
     found: dict[int, list[Row[Any]]] = defaultdict(list)
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
@@ -109,7 +109,7 @@ def submission_records(engine: Engine, *, periods: Sequence[str] = (),
         rows = conn.execute(q.order_by(messages.c.received_at, messages.c.id)).all()
         files = {m: [DigestFile(a.display_name, a.sha256, a.size, a.content_type)
                      for a in found]
-                 for m, found in _attachments_of(conn, [r.id for r in rows]).items()}
+                 for m, found in attachments_of(conn, [r.id for r in rows]).items()}
     return [SubmissionRecord(
         message=r.id, unit=r.unit, period=Period.parse(r.period), received_at=r.received_at,
         late=bool(r.late), subject=r.subject or "", body_text=r.body_text or "",

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
+from mailbot.adapters.db.queries import attachments_of
 from mailbot.adapters.db.schema import (
     attachments,
     excuses,
@@ -65,16 +66,9 @@ class SentRow:
     sent_at: datetime | None
 
 
-def _files(engine: Engine, ids: Sequence[int]) -> dict[int, list[FileRow]]:
-    found: dict[int, list[FileRow]] = {}
-    with engine.connect() as conn:
-        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-            for a in conn.execute(select(attachments).where(
-                    attachments.c.message.in_(list(chunk))).order_by(
-                    attachments.c.message, attachments.c.position)):
-                found.setdefault(a.message, []).append(FileRow(
-                    a.id, a.message, a.display_name, a.content_type, a.size, a.sha256))
-    return found
+def _files(conn: Connection, ids: Sequence[int]) -> dict[int, list[FileRow]]:
+    return {m: [FileRow(a.id, a.message, a.display_name, a.content_type, a.size, a.sha256)
+                for a in found] for m, found in attachments_of(conn, ids).items()}
 
 
 def messages_where(engine: Engine, *conditions: object, newest_first: bool = False,
@@ -86,7 +80,7 @@ def messages_where(engine: Engine, *conditions: object, newest_first: bool = Fal
         q = q.limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(q).all()
-    files = _files(engine, [r.id for r in rows])
+        files = _files(conn, [r.id for r in rows])
     return [MessageRow(
         r.id, r.received_at, r.from_addr, r.from_name, r.subject, r.disposition, r.reason,
         r.unit, r.period, bool(r.late), r.body_text, r.last_error, r.attempts,
